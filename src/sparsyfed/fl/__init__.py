@@ -1,0 +1,1 @@
+"""The simulation engine: rounds, sampling, local training, aggregation, evaluation, checkpoints."""

@@ -1,0 +1,41 @@
+"""Local training on one client (SPEC section 1): E epochs of plain SGD over the client's shard."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from sparsyfed.methods.base import Method, RoundContext
+
+
+def local_train(model: nn.Module, x: torch.Tensor, y: torch.Tensor, normalise: Callable, method: Method,
+                ctx: RoundContext, *, epochs: int, batch_size: int, weight_decay: float,
+                generator: torch.Generator) -> tuple[float, int]:
+    """Train `model` in place on (x, y) and return (sum of per-sample losses, samples seen).
+
+    x holds the client's raw samples (stored dtype, on the model's device); batches are
+    normalised on the fly. Shuffling comes from `generator` only, so a client's session is a
+    pure function of the received state and its seed. The method's `after_backward` hook runs
+    between backward and the update (e.g. FLASH's gradient mask).
+    """
+    model.train()
+    opt = torch.optim.SGD(model.parameters(), lr=ctx.lr, momentum=0.0, weight_decay=weight_decay)
+    loss_sum = torch.zeros((), device=x.device)
+    seen = 0
+    n = x.shape[0]
+    for _ in range(epochs):
+        order = torch.randperm(n, generator=generator).to(x.device)
+        for start in range(0, n, batch_size):
+            idx = order[start : start + batch_size]
+            logits = model(normalise(x[idx]))
+            loss = F.cross_entropy(logits, y[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            method.after_backward(model, ctx)
+            opt.step()
+            loss_sum += loss.detach() * len(idx)  # stays on device: no sync per step
+            seen += len(idx)
+    return float(loss_sum), seen

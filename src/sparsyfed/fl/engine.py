@@ -1,0 +1,299 @@
+"""The round loop of one federated run (SPEC section 1): one process, one folder of results.
+
+    setup     load data and partition, build the method's model, initialise (seeded)
+    per round 1. sample K clients            (seed, round)
+              2. local training per client   (one reused model; method hooks around it)
+              3. aggregate + post-process    (method's server hooks; FedAvg by default)
+              4. measure and evaluate        (SPEC section 5 columns; eval every k rounds and at T)
+              5. checkpoint every k rounds   (a killed run resumes with identical numbers)
+    end       rounds.csv, layers.csv, masks/, then summary.json last (its presence = run complete)
+
+The engine never names a method: everything method-specific goes through `Method` hooks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from sparsyfed.config import RunConfig
+from sparsyfed.data import ArrayDataset, load_dataset
+from sparsyfed.data.partition import Partition, lda_partition, load_partition
+from sparsyfed.errors import UserError
+from sparsyfed.fl.checkpoint import load_checkpoint, remove_checkpoint, save_checkpoint
+from sparsyfed.fl.client import local_train
+from sparsyfed.fl.evaluate import evaluate
+from sparsyfed.fl.provenance import provenance
+from sparsyfed.fl.schedule import client_seed, lr_at, sample_clients
+from sparsyfed.io import atomic_path, write_csv, write_json
+from sparsyfed.methods import Method, RoundContext, State, make_method
+from sparsyfed.metrics.flops import layer_macs
+from sparsyfed.metrics.rounds import client_metrics, round_metrics
+from sparsyfed.models import build_model
+
+SUMMARY = "summary.json"
+CUMULATIVE = {"bytes_down": "cum_bytes_down", "bytes_up": "cum_bytes_up",
+              "authors_comm_params": "cum_authors_comm_params"}
+
+
+@dataclass
+class Setup:
+    """Everything a run needs, built and validated before any output is written."""
+
+    cfg: RunConfig
+    data: ArrayDataset
+    partition: Partition
+    method: Method
+    model: nn.Module
+    initial_state: State
+    device: torch.device
+    prunable: tuple[str, ...]
+    parameter_names: tuple[str, ...]
+    macs: dict[str, float]
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise UserError(f"device: {name!r} requested but CUDA is not available; use device=auto or cpu")
+    return torch.device(name)
+
+
+def prunable_keys(model: nn.Module) -> tuple[str, ...]:
+    """State keys of the prunable weights: `.weight` of every Conv2d/Linear (subclasses included)."""
+    return tuple(f"{name}.weight" for name, m in model.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear)))
+
+
+def _partition_for(cfg: RunConfig, data: ArrayDataset) -> Partition:
+    if cfg.partition is None:
+        return lda_partition(data.train_y.numpy(), data.test_y.numpy(), cfg.num_clients, cfg.alpha,
+                             cfg.partition_seed, cfg.samples_per_client, data.num_classes, cfg.dataset)
+    part = load_partition(cfg.partition)
+    expected = {"dataset": cfg.dataset, "alpha": cfg.alpha, "seed": cfg.partition_seed, "num_clients": cfg.num_clients}
+    found = {"dataset": part.dataset, "alpha": part.alpha, "seed": part.seed, "num_clients": part.num_clients}
+    for key in expected:
+        if expected[key] != found[key]:
+            raise UserError(f"partition: {cfg.partition} has {key}={found[key]!r} but the config says "
+                            f"{expected[key]!r}; recreate it with `sparsyfed partition` or fix the config")
+    if cfg.samples_per_client is not None and part.train_indices.shape[1] != cfg.samples_per_client:
+        raise UserError(f"partition: {cfg.partition} has {part.train_indices.shape[1]} samples per client, "
+                        f"config samples_per_client={cfg.samples_per_client}")
+    return part
+
+
+def prepare(cfg: RunConfig) -> Setup:
+    """Validate the config against data, model and method; build everything (raises UserError)."""
+    method = make_method(cfg.method, cfg.sparsity, cfg.method_params)
+    device = resolve_device(cfg.device)
+    data = load_dataset(cfg.dataset, cfg.data_root)
+    partition = _partition_for(cfg, data)
+    model = build_model(cfg.model, data.input_shape[0], data.num_classes, method.layers(),
+                        torch.Generator().manual_seed(cfg.seed))
+    try:
+        macs = layer_macs(model, data.input_shape)
+    except RuntimeError as exc:
+        raise UserError(f"model: {cfg.model!r} does not fit {cfg.dataset!r} inputs of shape "
+                        f"{data.input_shape} ({str(exc).splitlines()[0]})") from None
+    model.to(device)
+    data = dataclasses.replace(data, train_x=data.train_x.to(device), train_y=data.train_y.to(device),
+                               test_x=data.test_x.to(device), test_y=data.test_y.to(device))
+    return Setup(cfg, data, partition, method, model, _clone(model.state_dict()), device,
+                 prunable_keys(model), tuple(name for name, _ in model.named_parameters()), macs)
+
+
+def _clone(state: State) -> State:
+    return {k: v.detach().clone() for k, v in state.items()}
+
+
+class _Progress:
+    """A progress bar on a terminal; one line per evaluated round in a log file."""
+
+    def __init__(self, total: int, start: int, label: str, enabled: bool):
+        self.enabled, self.tty, self.total, self.label = enabled, sys.stderr.isatty(), total, label
+        self.bar = None
+        if enabled and self.tty:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, initial=start, desc=label, unit="round", file=sys.stderr)
+
+    def update(self, row: dict) -> None:
+        acc = row.get("test_acc")
+        if self.bar is not None:
+            self.bar.update(1)
+            if acc is not None and not math.isnan(acc):
+                self.bar.set_postfix(acc=f"{acc:.4f}", loss=f"{row['train_loss']:.3f}")
+        elif self.enabled and acc is not None and not math.isnan(acc):
+            print(f"{self.label} round {row['round']}/{self.total} train_loss={row['train_loss']:.4f} "
+                  f"test_acc={acc:.4f} global_sparsity={row['global_sparsity']:.4f}", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _save_mask(out_dir: Path, round: int, packed: np.ndarray) -> None:
+    with atomic_path(out_dir / "masks" / f"round_{round:04d}.npy") as tmp, open(tmp, "wb") as f:
+        np.save(f, packed)
+
+
+def _write_tables(out_dir: Path, rows: list[dict], layer_rows: list[dict]) -> None:
+    write_csv(out_dir / "rounds.csv", pd.DataFrame(rows))
+    write_csv(out_dir / "layers.csv", pd.DataFrame(layer_rows, columns=["round", "layer", "numel", "density"]))
+
+
+def run(cfg: RunConfig, out_dir: str | Path, *, on_error: str = "raise", progress: bool = True,
+        stop_after: int | None = None) -> dict:
+    """Run (or resume, or skip if complete) the federated training `cfg`, writing into `out_dir`.
+
+    Parameters
+    ----------
+    on_error : "raise" re-raises a failure during training; "record" writes a summary with
+        status "failed" and the error (so a grid goes on), then returns it.
+    stop_after : stop after this round as if killed (tests of resume); None runs to the end.
+
+    Returns the summary dict (also written to `out_dir/summary.json`).
+    """
+    out_dir = Path(out_dir)
+    config = cfg.to_dict()
+    done = out_dir / SUMMARY
+    if done.exists():
+        import json
+
+        summary = json.loads(done.read_text())
+        if summary.get("config") == config and summary.get("status") == "ok":
+            return summary
+        raise UserError(f"{done}: the folder holds another or unfinished run; delete {out_dir} or choose another --out")
+    setup = prepare(cfg)  # every input check happens here, before the folder exists
+    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        return _run(setup, out_dir, progress, stop_after)
+    except Exception as exc:
+        if on_error != "record" or isinstance(exc, UserError):
+            raise
+        summary = {"status": "failed", "error": f"{type(exc).__name__}: {exc}", "config": config,
+                   "method_params": dataclasses.asdict(setup.method.params), "final": {},
+                   "rounds_completed": 0, "provenance": provenance(setup.device)}
+        write_json(done, summary)
+        return summary
+
+
+def _run(s: Setup, out_dir: Path, progress: bool, stop_after: int | None) -> dict:
+    cfg, method, model, data = s.cfg, s.method, s.model, s.data
+    config = cfg.to_dict()
+    ckpt = load_checkpoint(out_dir, config, s.device)
+    if ckpt is None:
+        start, global_state, rows, layer_rows, wall_before = 1, s.initial_state, [], [], 0.0
+    else:
+        start, global_state = ckpt["round"] + 1, ckpt["global_state"]
+        rows, layer_rows, wall_before = ckpt["rows"], ckpt["layer_rows"], ckpt["wall_s"]
+        method.load_state_dict(ckpt["method_state"])
+    train_idx = torch.as_tensor(s.partition.train_indices, device=s.device)
+    test_idx = torch.as_tensor(s.partition.test_indices, device=s.device)
+    totals = {cum: (rows[-1][cum] if rows else 0.0) for cum in CUMULATIVE.values()}
+    status, t0 = "ok", time.perf_counter()
+    bar = _Progress(cfg.rounds, start - 1, f"{cfg.method} s={method.target_sparsity:g} alpha={cfg.alpha:g} seed={cfg.seed}", progress)
+
+    for rnd in range(start, cfg.rounds + 1):
+        round_t0 = time.perf_counter()
+        lr = lr_at(rnd, cfg.lr, cfg.lr_end, cfg.rounds)
+        server_ctx = RoundContext(rnd, cfg.rounds, lr, cfg.seed, s.prunable)
+
+        # 1. sample this round's clients
+        clients = sample_clients(cfg.seed, rnd, cfg.num_clients, cfg.clients_per_round)
+
+        # 2. local training, one client at a time on the one reused model
+        uploads, weights, client_rows, loss_sum, seen = [], [], [], 0.0, 0
+        for cid in clients.tolist():
+            ctx = dataclasses.replace(server_ctx, client_id=cid)
+            model.load_state_dict(global_state)
+            method.prepare_client(model, ctx)
+            idx = train_idx[cid]
+            gen = torch.Generator().manual_seed(client_seed(cfg.seed, rnd, cid))
+            c_loss, c_seen = local_train(model, data.train_x[idx], data.train_y[idx], data.normalise, method, ctx,
+                                         epochs=cfg.local_epochs, batch_size=cfg.batch_size,
+                                         weight_decay=cfg.weight_decay, generator=gen)
+            trained = _clone(model.state_dict())
+            upload = method.postprocess_upload(trained, ctx)
+            client_rows.append(client_metrics(global_state, trained, upload, s.prunable,
+                                              method.activation_density(model)))
+            uploads.append(upload)
+            weights.append(float(len(idx)))
+            loss_sum, seen = loss_sum + c_loss, seen + c_seen
+
+        # 3. server: aggregate and post-process
+        new_state = method.postprocess_global(method.aggregate(uploads, weights, server_ctx), server_ctx)
+        del uploads
+
+        # 4. measure and evaluate
+        row = {"round": rnd, "lr": lr, "train_loss": loss_sum / max(seen, 1)}
+        measured = round_metrics(global_state, new_state, client_rows, prunable=s.prunable,
+                                 parameter_names=s.parameter_names, target_sparsity=method.target_sparsity,
+                                 macs=s.macs)
+        layer_density, global_support = measured.pop("layer_density"), measured.pop("global_support")
+        row.update(measured)
+        for col, cum in CUMULATIVE.items():
+            totals[cum] += row[col]
+            row[cum] = totals[cum]
+        global_state = new_state
+        acc = loss = math.nan
+        if rnd % cfg.eval_every == 0 or rnd == cfg.rounds:
+            model.load_state_dict(global_state)
+            acc, loss = evaluate(model, data.test_x, data.test_y, data.normalise, cfg.eval_batch_size)
+        row["test_acc"], row["test_loss"] = acc, loss
+        if cfg.federated_eval:
+            local = test_idx[torch.as_tensor(clients, device=s.device)].flatten()
+            model.load_state_dict(global_state)
+            row["fed_test_acc"], _ = evaluate(model, data.test_x[local], data.test_y[local], data.normalise,
+                                              cfg.eval_batch_size)
+        row["round_wall_s"] = time.perf_counter() - round_t0
+        rows.append(row)
+        layer_rows += [{"round": rnd, "layer": k, "numel": global_state[k].numel(), "density": d}
+                       for k, d in layer_density.items()]
+        if rnd % cfg.mask_every == 0 or rnd == cfg.rounds:
+            _save_mask(out_dir, rnd, global_support)
+        bar.update(row)
+        if not math.isfinite(row["train_loss"]):
+            status = "diverged"
+            break
+
+        # 5. checkpoint
+        if rnd % cfg.checkpoint_every == 0 and rnd < cfg.rounds:
+            _write_tables(out_dir, rows, layer_rows)
+            save_checkpoint(out_dir, {"round": rnd, "global_state": global_state, "method_state": method.state_dict(),
+                                      "rows": rows, "layer_rows": layer_rows, "config": config,
+                                      "wall_s": wall_before + time.perf_counter() - t0})
+        if stop_after is not None and rnd >= stop_after:
+            bar.close()
+            return {"status": "interrupted", "rounds_completed": rnd}
+    bar.close()
+
+    _write_tables(out_dir, rows, layer_rows)
+    last = rows[-1]
+    evaluated = [r for r in rows if not math.isnan(r["test_acc"])]
+    final = {k: v for k, v in last.items() if k not in ("test_acc", "test_loss")}
+    final["test_acc"] = evaluated[-1]["test_acc"] if evaluated and status == "ok" else math.nan
+    final["test_loss"] = evaluated[-1]["test_loss"] if evaluated and status == "ok" else math.nan
+    summary = {
+        "status": status,
+        "error": None if status == "ok" else f"non-finite train loss at round {last['round']}",
+        "config": config,
+        "method_params": dataclasses.asdict(method.params),
+        "final": final,
+        "rounds_completed": last["round"],
+        "num_prunable": int(sum(global_state[k].numel() for k in s.prunable)),
+        "wall_s": wall_before + time.perf_counter() - t0,
+        "provenance": provenance(s.device),
+    }
+    write_json(out_dir / SUMMARY, summary)
+    remove_checkpoint(out_dir)
+    return summary
