@@ -86,6 +86,11 @@ def _check_types(cfg: RunConfig) -> None:
         base = hint.replace(" | None", "")
         if value is None and "None" in hint:
             continue
+        if base == "float" and isinstance(value, str):  # YAML 1.1 reads 1e-3 as a string
+            try:
+                value = float(value)
+            except ValueError:
+                pass
         ok = isinstance(value, allowed[base]) and not (base in ("int", "float") and isinstance(value, bool))
         if not ok:
             raise UserError(f"{name}: expected {base}{' or null' if 'None' in hint else ''}, got {value!r}")

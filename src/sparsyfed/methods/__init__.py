@@ -11,39 +11,20 @@ from __future__ import annotations
 from sparsyfed.errors import UserError
 from sparsyfed.methods.base import Method, MethodParams, RoundContext, SparseParams, State
 from sparsyfed.methods.dense import Dense
+from sparsyfed.methods.flash import Flash
+from sparsyfed.methods.sparsyfed import SparsyFed
+from sparsyfed.methods.topk import TopK
+from sparsyfed.methods.zerofl import ZeroFL
 
 # id -> (class, parameter overrides that define the variant)
 METHODS: dict[str, tuple[type[Method], dict]] = {
     "dense": (Dense, {}),
+    "topk": (TopK, {}),
+    "sparsyfed": (SparsyFed, {}),
+    "sparsyfed_noact": (SparsyFed, {"activation_pruning": False}),
+    "zerofl": (ZeroFL, {}),
+    "flash": (Flash, {}),
 }
-
-
-def _register_optional() -> None:
-    """Register the sparse methods (kept in their own modules)."""
-    try:
-        from sparsyfed.methods.topk import TopK
-        METHODS["topk"] = (TopK, {})
-    except ImportError:
-        pass
-    try:
-        from sparsyfed.methods.sparsyfed import SparsyFed
-        METHODS["sparsyfed"] = (SparsyFed, {})
-        METHODS["sparsyfed_noact"] = (SparsyFed, {"activation_pruning": False})
-    except ImportError:
-        pass
-    try:
-        from sparsyfed.methods.zerofl import ZeroFL
-        METHODS["zerofl"] = (ZeroFL, {})
-    except ImportError:
-        pass
-    try:
-        from sparsyfed.methods.flash import Flash
-        METHODS["flash"] = (Flash, {})
-    except ImportError:
-        pass
-
-
-_register_optional()
 
 
 def make_method(name: str, sparsity: float | None = None, params: dict | None = None) -> Method:

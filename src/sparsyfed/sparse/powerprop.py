@@ -12,10 +12,12 @@ for the weight gradient to the current sparsity of the layer's weight.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import torch
 from torch import nn
 
-from sparsyfed.sparse.activation import ActivationPruner, pruned_conv2d, pruned_linear, zero_fraction
+from sparsyfed.sparse.activation import ActivationPruner, conv_forward, linear_forward, zero_fraction
 
 
 def _abs_pow(v: torch.Tensor, exponent: float) -> torch.Tensor:
@@ -85,7 +87,7 @@ class _PowerpropMixin:
         """Store v = sign(u) |u| ** (1 / beta) so that the effective weight equals the draw u."""
         self.weight.copy_(powerprop_inverse(u, self.beta))
 
-    def _act_sparsity(self) -> float:
+    def _act_sparsity(self) -> Fraction:
         # SparsyFed's s_l: the current fraction of zeros of this layer's stored weight (v = 0 <=> w = 0).
         return zero_fraction(self.weight)
 
@@ -118,12 +120,8 @@ class PowerpropConv2d(_PowerpropMixin, nn.Conv2d):
         self._setup(beta, pruner)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        w = self.effective_weight()
-        if self._prune_active():
-            saved = self.pruner.select(x, self._act_sparsity)
-            if saved is not None:
-                return pruned_conv2d(x, w, self.bias, saved, self.stride, self.padding, self.dilation, self.groups)
-        return self._conv_forward(x, w, self.bias)
+        saved = self.pruner.select(x, self._act_sparsity) if self._prune_active() else None
+        return conv_forward(self, x, self.effective_weight(), saved)
 
 
 class PowerpropLinear(_PowerpropMixin, nn.Linear):
@@ -134,9 +132,5 @@ class PowerpropLinear(_PowerpropMixin, nn.Linear):
         self._setup(beta, pruner)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        w = self.effective_weight()
-        if self._prune_active():
-            saved = self.pruner.select(x, self._act_sparsity)
-            if saved is not None:
-                return pruned_linear(x, w, self.bias, saved)
-        return nn.functional.linear(x, w, self.bias)
+        saved = self.pruner.select(x, self._act_sparsity) if self._prune_active() else None
+        return linear_forward(self, x, self.effective_weight(), saved)

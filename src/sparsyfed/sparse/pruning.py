@@ -13,6 +13,7 @@ of zeros is exact and the result deterministic.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from fractions import Fraction
 
 import torch
 
@@ -74,10 +75,12 @@ def largest_mask(magnitude: torch.Tensor, count: int) -> torch.Tensor:
 
 
 def num_to_prune(sparsity: float, total: int) -> int:
-    """round(sparsity * total), Python's round (half to even), as in SPEC 4.2."""
+    """round(sparsity * total) (SPEC 4.2), exact for decimal sparsities, halves rounded to even."""
     if not 0.0 <= sparsity <= 1.0:
         raise ValueError(f"sparsity must be in [0, 1], got {sparsity}")
-    return min(total, max(0, round(sparsity * total)))
+    # Fraction(repr) takes a config's decimal at face value: 0.95 * 20 is 19, never 18.999...
+    exact = sparsity if isinstance(sparsity, Fraction) else Fraction(repr(float(sparsity)))
+    return min(total, max(0, round(exact * total)))
 
 
 def global_magnitude_prune(state: Mapping[str, torch.Tensor], keys: Sequence[str], sparsity: float) -> State:
@@ -132,7 +135,7 @@ def layerwise_magnitude_prune(state: Mapping[str, torch.Tensor], density: Mappin
         if not 0.0 <= d <= 1.0:
             raise ValueError(f"density of {k!r} must be in [0, 1], got {d}")
         t = state[k]
-        count = t.numel() - min(t.numel(), round(d * t.numel()))
+        count = t.numel() - num_to_prune(d, t.numel())
         if count > 0:
             prune = smallest_mask(t.detach().reshape(-1).abs(), count)
             out[k] = t.masked_fill(prune.view_as(t), 0.0)

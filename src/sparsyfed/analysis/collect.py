@@ -1,0 +1,393 @@
+"""Run folders and partition files -> the tidy tables every table, figure and claim is made from.
+
+`collect(run_dirs, partition_files, out_dir)` writes five CSV files (atomically) into `out_dir`:
+
+    rounds.csv      one row per run and round: GRID + status + every column of the run's rounds.csv
+    runs.csv        one row per run, also for failed, diverged and missing runs (RUN_COLUMNS)
+    layers.csv      GRID + round, layer, numel, density (per-layer density of the global model)
+    mask_iou.csv    GRID + round_a, round_b, iou: the round x round IoU of the saved global masks
+    partitions.csv  dataset, alpha, num_clients, partition_seed, client, class, count
+
+A run folder follows the layout `.../{dataset}/alpha{alpha}/{method}/s{sparsity}/seed{seed}/`.
+Its grid point is read from `summary.json`'s config; a folder without summary.json (not
+finished, or never started) gets a runs.csv row with status "missing" and the grid point read
+from its path. Dense runs are recorded at sparsity 0 whatever their config says (dense ignores it).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sparsyfed.errors import UserError
+from sparsyfed.io import write_csv
+from sparsyfed.metrics.iou import iou_matrix
+
+GRID = ["dataset", "model", "alpha", "method", "sparsity", "seed"]
+# The engine's per-round columns (SPEC section 5); a run may add more (e.g. fed_test_acc).
+ROUND_COLUMNS = [
+    "round", "lr", "train_loss", "test_acc", "test_loss", "global_sparsity", "global_sparsity_all",
+    "regrowth_local", "regrowth_pruned", "regrowth_global", "iou_consecutive", "iou_client_global",
+    "bytes_down", "bytes_up", "cum_bytes_down", "cum_bytes_up", "authors_comm_params",
+    "cum_authors_comm_params", "flops_rel", "round_wall_s",
+]
+REGROWTH = ["regrowth_local", "regrowth_pruned", "regrowth_global"]
+RUN_COLUMNS = GRID + [
+    "status", "error", "rounds", "rounds_completed", "num_clients", "clients_per_round", "method_params",
+    "final_test_acc", "final_test_loss", "final_global_sparsity", "final_global_sparsity_all",
+    "regrowth_local_mean", "regrowth_pruned_mean", "regrowth_global_mean",
+    "cum_bytes_down", "cum_bytes_up", "cum_authors_comm_params", "flops_rel_mean", "wall_s", "run_dir",
+]
+LAYER_COLUMNS = ["round", "layer", "numel", "density"]
+IOU_COLUMNS = GRID + ["round_a", "round_b", "iou"]
+PARTITION_COLUMNS = ["dataset", "alpha", "num_clients", "partition_seed", "client", "class", "count"]
+TABLES = ("rounds", "runs", "layers", "mask_iou", "partitions")
+STATUSES = ("ok", "diverged", "failed", "missing")
+
+# Masks per run entering the round x round IoU matrix: evenly spaced, first and last kept.
+MAX_MASKS = 64
+
+_LAYOUT = re.compile(r"(?:^|/)(?P<dataset>[^/]+)/alpha(?P<alpha>[^/]+)/(?P<method>[^/]+)/"
+                     r"s(?P<sparsity>[^/]+)/seed(?P<seed>-?\d+)/?$")
+_MASK = re.compile(r"round_(\d+)\.npy$")
+
+
+# ---------------------------------------------------------------- finding run folders
+
+def _is_run_dir(path: Path) -> bool:
+    return ((path / "summary.json").exists() or (path / "rounds.csv").exists()
+            or re.fullmatch(r"seed-?\d+", path.name) is not None)
+
+
+def find_run_dirs(roots: Iterable[str | Path]) -> list[Path]:
+    """Run folders named by `roots`: each root is a run folder or a folder holding run folders.
+
+    A root that does not exist is kept (it becomes a "missing" run) if its path follows the
+    run layout; otherwise it is an error.
+    """
+    found: list[Path] = []
+    for root in map(Path, roots):
+        if not root.exists():
+            if _LAYOUT.search(root.as_posix()):
+                found.append(root)
+                continue
+            raise UserError(f"--runs: {root} does not exist; pass run folders or the folder that holds them")
+        if not root.is_dir():
+            raise UserError(f"--runs: {root} is not a folder; pass run folders or the folder that holds them")
+        if _is_run_dir(root):
+            found.append(root)
+            continue
+        runs = sorted(p for p in root.rglob("*") if p.is_dir() and _is_run_dir(p)
+                      and not any(_is_run_dir(q) for q in p.parents if root in q.parents))
+        if not runs:
+            raise UserError(f"--runs: no run folders (with summary.json, rounds.csv or named seed<N>) under {root}")
+        found += runs
+    return list(dict.fromkeys(found))
+
+
+# ---------------------------------------------------------------- one run
+
+def _grid_from_path(path: Path) -> dict:
+    m = _LAYOUT.search(path.as_posix())
+    grid = {k: math.nan for k in GRID}
+    if m:
+        for key in ("dataset", "method"):
+            grid[key] = m[key]
+        for key in ("alpha", "sparsity"):
+            try:
+                grid[key] = float(m[key])
+            except ValueError:
+                pass
+        grid["seed"] = int(m["seed"])
+    return grid
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        summary = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise UserError(f"{path}: not readable as JSON ({exc}); delete the run folder and rerun it") from None
+    if not isinstance(summary, dict):
+        raise UserError(f"{path}: expected a JSON object; delete the run folder and rerun it")
+    return summary
+
+
+def _read_csv(path: Path, required: Sequence[str]) -> pd.DataFrame:
+    try:
+        frame = pd.read_csv(path)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: not a readable CSV file ({str(exc).splitlines()[0]}); rerun the run") from None
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise UserError(f"{path}: lacks column(s) {missing}; it was not written by `sparsyfed run`, rerun the run")
+    return frame
+
+
+def _norm(value: float) -> float:
+    """Round grid floats so that 0.95 from JSON and 0.95 from a path compare equal."""
+    return round(float(value), 9)
+
+
+def _grid_from_summary(summary: dict, path: Path) -> dict:
+    config = summary.get("config")
+    if not isinstance(config, dict):
+        raise UserError(f"{path}: has no 'config' object; delete the run folder and rerun it")
+    grid = {}
+    for key in GRID:
+        if key not in config:
+            raise UserError(f"{path}: config lacks {key!r}; delete the run folder and rerun it")
+        grid[key] = config[key]
+    try:
+        grid["alpha"], grid["sparsity"], grid["seed"] = float(grid["alpha"]), float(grid["sparsity"]), int(grid["seed"])
+    except (TypeError, ValueError):
+        raise UserError(f"{path}: config alpha, sparsity or seed is not a number; rerun the run") from None
+    return grid
+
+
+def _number(value) -> float:
+    try:
+        return math.nan if value is None else float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _last_valid(frame: pd.DataFrame, column: str) -> float:
+    if column not in frame.columns:
+        return math.nan
+    values = pd.to_numeric(frame[column], errors="coerce").dropna()
+    return float(values.iloc[-1]) if len(values) else math.nan
+
+
+def _mean(frame: pd.DataFrame, column: str) -> float:
+    if column not in frame.columns:
+        return math.nan
+    values = pd.to_numeric(frame[column], errors="coerce").dropna()
+    return float(values.mean()) if len(values) else math.nan
+
+
+def _masks(run_dir: Path, max_masks: int) -> tuple[list[int], list[np.ndarray]]:
+    files = sorted((int(m[1]), p) for p in (run_dir / "masks").glob("round_*.npy") if (m := _MASK.search(p.name)))
+    if not files:
+        return [], []
+    if len(files) > max_masks:
+        keep = np.unique(np.round(np.linspace(0, len(files) - 1, max_masks)).astype(int))
+        files = [files[i] for i in keep]
+    rounds, packed = [], []
+    for rnd, path in files:
+        try:
+            arr = np.load(path, allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise UserError(f"{path}: not a readable .npy mask ({exc}); rerun the run") from None
+        if arr.ndim != 1 or arr.dtype != np.uint8:
+            raise UserError(f"{path}: expected a 1-D uint8 packed support, got {arr.dtype} of shape {arr.shape}")
+        if packed and arr.shape != packed[0].shape:
+            raise UserError(f"{path}: {arr.size} bytes but {files[0][1].name} has {packed[0].size}; "
+                            "masks of one run must have one length, rerun the run")
+        rounds.append(rnd)
+        packed.append(arr)
+    return rounds, packed
+
+
+def read_run(run_dir: str | Path, max_masks: int = MAX_MASKS) -> dict:
+    """Read one run folder into {'run': row dict, 'rounds': frame, 'layers': frame, 'mask_iou': frame}.
+
+    The frames are empty for a missing run. Raises UserError for a corrupt folder.
+    """
+    run_dir = Path(run_dir)
+    empty = {"rounds": pd.DataFrame(), "layers": pd.DataFrame(), "mask_iou": pd.DataFrame()}
+    summary_path = run_dir / "summary.json"
+    if not summary_path.exists():
+        grid = _grid_from_path(run_dir)
+        row = {k: math.nan for k in RUN_COLUMNS} | grid
+        row.update(status="missing", error="no summary.json (run not finished or not started)",
+                   run_dir=run_dir.as_posix())
+        return {"run": _normalise(row), **empty}
+
+    summary = _read_json(summary_path)
+    grid = _grid_from_summary(summary, summary_path)
+    status = summary.get("status")
+    if status not in ("ok", "diverged", "failed"):
+        raise UserError(f"{summary_path}: status {status!r} is not ok, diverged or failed; rerun the run")
+    config = summary["config"]
+
+    rounds_path = run_dir / "rounds.csv"
+    if rounds_path.exists():
+        rounds = _read_csv(rounds_path, ["round"])
+    elif status == "ok":
+        raise UserError(f"{rounds_path}: missing although summary.json says ok; rerun the run")
+    else:
+        rounds = pd.DataFrame(columns=ROUND_COLUMNS)
+    layers_path = run_dir / "layers.csv"
+    layers = _read_csv(layers_path, LAYER_COLUMNS) if layers_path.exists() else pd.DataFrame(columns=LAYER_COLUMNS)
+
+    final = summary.get("final") or {}
+    provenance = summary.get("provenance") or {}
+
+    def final_value(key: str) -> float:
+        if key in final:
+            return _number(final[key])
+        return _last_valid(rounds, key) if status == "ok" else math.nan
+
+    row = dict(grid)
+    row.update(
+        status=status,
+        error=summary.get("error"),
+        rounds=config.get("rounds"),
+        rounds_completed=summary.get("rounds_completed", len(rounds)),
+        num_clients=config.get("num_clients"),
+        clients_per_round=config.get("clients_per_round"),
+        method_params=json.dumps(summary.get("method_params", config.get("method_params", {})), sort_keys=True),
+        final_test_acc=final_value("test_acc"),
+        final_test_loss=final_value("test_loss"),
+        final_global_sparsity=final_value("global_sparsity"),
+        final_global_sparsity_all=final_value("global_sparsity_all"),
+        cum_bytes_down=final_value("cum_bytes_down"),
+        cum_bytes_up=final_value("cum_bytes_up"),
+        cum_authors_comm_params=final_value("cum_authors_comm_params"),
+        flops_rel_mean=_mean(rounds, "flops_rel"),
+        wall_s=_number(provenance.get("wall_s", summary.get("wall_s"))),
+        run_dir=run_dir.as_posix(),
+    )
+    for col in REGROWTH:
+        row[f"{col}_mean"] = _mean(rounds, col)
+    for key, value in provenance.items():
+        if key != "wall_s" and (value is None or isinstance(value, (str, int, float, bool))):
+            row[f"prov_{key}"] = value
+    row = _normalise(row)
+
+    head = {k: row[k] for k in GRID}
+    rounds = rounds.copy()
+    rounds.insert(0, "status", status)
+    for i, key in enumerate(GRID):
+        rounds.insert(i, key, head[key])
+    layers = layers.copy()
+    for i, key in enumerate(GRID):
+        layers.insert(i, key, head[key])
+    mask_rounds, packed = _masks(run_dir, max_masks)
+    if packed:
+        matrix = iou_matrix(packed)
+        a, b = np.meshgrid(mask_rounds, mask_rounds, indexing="ij")
+        ious = pd.DataFrame({"round_a": a.ravel(), "round_b": b.ravel(), "iou": matrix.ravel()})
+        for i, key in enumerate(GRID):
+            ious.insert(i, key, head[key])
+    else:
+        ious = pd.DataFrame(columns=IOU_COLUMNS)
+    return {"run": row, "rounds": rounds, "layers": layers, "mask_iou": ious}
+
+
+def _normalise(row: dict) -> dict:
+    for key in ("alpha", "sparsity"):
+        if not _isnan(row[key]):
+            row[key] = _norm(row[key])
+    if row["method"] == "dense":
+        row["sparsity"] = 0.0
+    return row
+
+
+def _isnan(value) -> bool:
+    return isinstance(value, float) and math.isnan(value)
+
+
+# ---------------------------------------------------------------- partitions
+
+def read_partition(path: str | Path) -> pd.DataFrame:
+    """One partition .npz -> PARTITION_COLUMNS rows (one per client and class)."""
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            missing = [k for k in ("class_counts", "dataset", "alpha", "seed") if k not in z.files]
+            if missing:
+                raise UserError(f"--partitions: {path} lacks {missing}; recreate it with `sparsyfed partition`")
+            counts = np.asarray(z["class_counts"])
+            dataset, alpha, seed = str(z["dataset"]), float(z["alpha"]), int(z["seed"])
+    except FileNotFoundError:
+        raise UserError(f"--partitions: file {path} not found; create it with `sparsyfed partition`") from None
+    except (OSError, ValueError) as exc:
+        raise UserError(f"--partitions: {path} is not a partition .npz ({exc}); recreate it with `sparsyfed partition`") from None
+    if counts.ndim != 2:
+        raise UserError(f"--partitions: {path} class_counts has shape {counts.shape}, expected (clients, classes)")
+    clients, classes = np.meshgrid(np.arange(counts.shape[0]), np.arange(counts.shape[1]), indexing="ij")
+    return pd.DataFrame({"dataset": dataset, "alpha": _norm(alpha), "num_clients": counts.shape[0],
+                         "partition_seed": seed, "client": clients.ravel(), "class": classes.ravel(),
+                         "count": counts.ravel().astype(np.int64)}, columns=PARTITION_COLUMNS)
+
+
+# ---------------------------------------------------------------- all together
+
+def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    out = pd.concat(frames, ignore_index=True, sort=False)
+    return out.reindex(columns=columns + [c for c in out.columns if c not in columns])
+
+
+def _check_unique(runs: pd.DataFrame) -> None:
+    key = ["dataset", "alpha", "method", "sparsity", "seed"]
+    dup = runs[runs.duplicated(key, keep=False)]
+    if len(dup):
+        first = dup.sort_values("run_dir").groupby(key, dropna=False)["run_dir"].apply(list).iloc[0]
+        raise UserError(f"--runs: {first[0]} and {first[1]} are the same grid point (dataset, alpha, method, "
+                        "sparsity, seed); collect different settings into different --out folders")
+
+
+def collect(run_dirs: Iterable[str | Path], partition_files: Iterable[str | Path], out_dir: str | Path,
+            max_masks: int = MAX_MASKS) -> dict[str, Path]:
+    """Read runs and partitions and write the five tidy tables into `out_dir`.
+
+    Parameters
+    ----------
+    run_dirs : run folders, or folders holding run folders (searched recursively).
+    partition_files : partition .npz files (may be empty).
+    out_dir : output folder (created).
+    max_masks : at most this many saved masks per run enter the IoU matrix (evenly spaced).
+
+    Returns table name -> path written.
+    """
+    parts = [read_run(d, max_masks) for d in find_run_dirs(run_dirs)]
+    runs = pd.DataFrame([p["run"] for p in parts])
+    runs = _concat([runs], RUN_COLUMNS)
+    if len(runs):
+        _check_unique(runs)
+        runs = runs.sort_values(["dataset", "alpha", "method", "sparsity", "seed"], na_position="last",
+                                key=lambda s: s.astype(str) if s.dtype == object else s).reset_index(drop=True)
+    tables = {
+        "rounds": _concat([p["rounds"] for p in parts], GRID + ["status"] + ROUND_COLUMNS),
+        "runs": runs,
+        "layers": _concat([p["layers"] for p in parts], GRID + LAYER_COLUMNS),
+        "mask_iou": _concat([p["mask_iou"] for p in parts], IOU_COLUMNS),
+        "partitions": _concat([read_partition(f) for f in partition_files], PARTITION_COLUMNS),
+    }
+    out_dir = Path(out_dir)
+    written = {}
+    for name, frame in tables.items():
+        path = out_dir / f"{name}.csv"
+        write_csv(path, frame)
+        written[name] = path
+    return written
+
+
+def read_table(tables_dir: str | Path, name: str) -> pd.DataFrame:
+    """Read the tidy table `name` (one of TABLES) written by `collect`; UserError if it is absent."""
+    path = Path(tables_dir) / f"{name}.csv"
+    if not path.exists():
+        raise UserError(f"--tables: {path} not found; run `sparsyfed collect --out {tables_dir}` first")
+    try:
+        frame = pd.read_csv(path, keep_default_na=True)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise UserError(f"--tables: {path} is not a readable CSV ({str(exc).splitlines()[0]}); rerun `sparsyfed collect`") from None
+    for col in ("alpha", "sparsity"):
+        if col in frame.columns:
+            frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
+    if "seed" in frame.columns:
+        frame["seed"] = pd.to_numeric(frame["seed"], errors="coerce").astype("Int64")
+    for col in ("dataset", "method", "model", "status", "error"):
+        if col in frame.columns:
+            frame[col] = frame[col].astype(object)
+    return frame

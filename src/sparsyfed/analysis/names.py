@@ -1,0 +1,94 @@
+"""Display names and display order of method, dataset, alpha and sparsity ids: the one mapping.
+
+Ids are the lowercase strings used everywhere else (config, folder names, tidy tables); only
+tables, figures and the claims page turn them into words, through this module.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+# Display order = the order of rows in tables and of legend entries in figures.
+METHODS: dict[str, str] = {
+    "dense": "Dense",
+    "topk": "Top-K",
+    "zerofl": "ZeroFL",
+    "flash": "FLASH",
+    "sparsyfed_noact": "SparsyFed (no act. pruning)",
+    "sparsyfed": "SparsyFed",
+}
+
+DATASETS: dict[str, str] = {
+    "cifar10": "CIFAR-10",
+    "cifar100": "CIFAR-100",
+    "speech_commands": "Speech Commands",
+    "fashion_mnist": "Fashion-MNIST",
+    "mnist": "MNIST",
+}
+
+# The paper's Table 1 compares these (the no-activation-pruning ablation is Table 2's business).
+TABLE1_METHODS = ("topk", "zerofl", "flash", "sparsyfed")
+# Methods a "beats every baseline" claim compares SparsyFed against.
+BASELINES = ("topk", "zerofl", "flash")
+
+IID_ALPHA = 1000.0
+
+# The source label of every number taken from the authors (see paper_numbers.csv).
+AUTHORS_SOURCE = "authors, submission-time notebooks (Sep 2024)"
+
+
+def method_name(method: str) -> str:
+    """'topk' -> 'Top-K'; unknown ids are shown as they are."""
+    return METHODS.get(method, str(method))
+
+
+def dataset_name(dataset: str) -> str:
+    """'cifar10' -> 'CIFAR-10'; unknown ids are shown as they are."""
+    return DATASETS.get(dataset, str(dataset))
+
+
+def alpha_label(alpha: float) -> str:
+    """1000 -> '1000 (IID)', 0.1 -> '0.1'."""
+    if alpha is None or (isinstance(alpha, float) and math.isnan(alpha)):
+        return "?"
+    text = f"{float(alpha):g}"
+    return f"{text} (IID)" if float(alpha) == IID_ALPHA else text
+
+
+def sparsity_label(sparsity: float) -> str:
+    """0.995 -> '99.5 %'."""
+    if sparsity is None or (isinstance(sparsity, float) and math.isnan(sparsity)):
+        return "?"
+    return f"{100 * float(sparsity):.4g} %"
+
+
+def _ordered(values: Iterable, order: Iterable) -> list:
+    order = list(order)
+    values = list(dict.fromkeys(v for v in values if not _isnan(v)))
+    known = [v for v in order if v in values]
+    return known + sorted((v for v in values if v not in order), key=str)
+
+
+def _isnan(v) -> bool:
+    return isinstance(v, float) and math.isnan(v)
+
+
+def order_methods(methods: Iterable[str]) -> list[str]:
+    """Unique method ids in display order (unknown ids last, alphabetically)."""
+    return _ordered(methods, METHODS)
+
+
+def order_datasets(datasets: Iterable[str]) -> list[str]:
+    """Unique dataset ids in display order (unknown ids last, alphabetically)."""
+    return _ordered(datasets, DATASETS)
+
+
+def order_alphas(alphas: Iterable[float]) -> list[float]:
+    """Unique alphas from most to least homogeneous (1000, 1, 0.1), as the paper lists them."""
+    return sorted({float(a) for a in alphas if not _isnan(float(a))}, reverse=True)
+
+
+def order_sparsities(sparsities: Iterable[float]) -> list[float]:
+    """Unique sparsities, ascending."""
+    return sorted({float(s) for s in sparsities if not _isnan(float(s))})

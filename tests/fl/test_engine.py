@@ -1,0 +1,120 @@
+import json
+
+import pandas as pd
+import pytest
+
+from sparsyfed.config import load_config
+from sparsyfed.errors import UserError
+from sparsyfed.fl.engine import run
+
+TIMING = ["round_wall_s"]
+
+
+def test_run_writes_every_output(tiny_run, tmp_path):
+    summary = run(load_config(None, tiny_run), tmp_path / "run", progress=False)
+    out = tmp_path / "run"
+    rounds = pd.read_csv(out / "rounds.csv")
+    assert summary["status"] == "ok" and summary["rounds_completed"] == 4
+    assert list(rounds["round"]) == [1, 2, 3, 4]
+    assert rounds["test_acc"].notna().tolist() == [False, True, False, True]  # eval_every=2 and the last
+    assert summary["final"]["test_acc"] == rounds["test_acc"].iloc[-1]
+    assert sorted(p.name for p in (out / "masks").iterdir()) == ["round_0002.npy", "round_0004.npy"]
+    layers = pd.read_csv(out / "layers.csv")
+    assert set(layers["layer"]) == {"conv1.weight", "conv2.weight", "fc1.weight", "fc2.weight"}
+    assert not (out / "checkpoint.pt").exists()  # removed once complete
+    prov = json.loads((out / "summary.json").read_text())["provenance"]
+    assert {"git_commit", "torch", "device", "package_version"} <= set(prov)
+    assert rounds["cum_bytes_up"].iloc[-1] == rounds["bytes_up"].sum()
+
+
+def test_same_config_same_numbers(tiny_run, tmp_path):
+    a = run(load_config(None, tiny_run), tmp_path / "a", progress=False)
+    b = run(load_config(None, tiny_run), tmp_path / "b", progress=False)
+    ra = pd.read_csv(tmp_path / "a" / "rounds.csv").drop(columns=TIMING)
+    rb = pd.read_csv(tmp_path / "b" / "rounds.csv").drop(columns=TIMING)
+    pd.testing.assert_frame_equal(ra, rb)
+    other = run(load_config(None, tiny_run + ["seed=1"]), tmp_path / "c", progress=False)
+    assert other["final"]["train_loss"] != a["final"]["train_loss"]
+
+
+@pytest.mark.parametrize("method", ["dense", "topk", "sparsyfed", "flash"])
+def test_kill_and_resume_gives_identical_numbers(tiny_run, tmp_path, method):
+    settings = tiny_run + [f"method={method}", "sparsity=0.8"]
+    try:
+        cfg = load_config(None, settings)
+        run(cfg, tmp_path / "full", progress=False)
+    except UserError as exc:  # method not registered in this build
+        pytest.skip(str(exc))
+    partial = run(cfg, tmp_path / "resumed", progress=False, stop_after=2)
+    assert partial["status"] == "interrupted" and (tmp_path / "resumed" / "checkpoint.pt").exists()
+    run(cfg, tmp_path / "resumed", progress=False)
+    full = pd.read_csv(tmp_path / "full" / "rounds.csv").drop(columns=TIMING)
+    resumed = pd.read_csv(tmp_path / "resumed" / "rounds.csv").drop(columns=TIMING)
+    pd.testing.assert_frame_equal(full, resumed)
+    assert (tmp_path / "full" / "layers.csv").read_text() == (tmp_path / "resumed" / "layers.csv").read_text()
+
+
+def test_completed_run_is_not_rerun(tiny_run, tmp_path):
+    cfg = load_config(None, tiny_run)
+    first = run(cfg, tmp_path / "r", progress=False)
+    again = run(cfg, tmp_path / "r", progress=False)
+    assert again == json.loads((tmp_path / "r" / "summary.json").read_text()) and again["wall_s"] == first["wall_s"]
+    with pytest.raises(UserError, match="another or unfinished run"):
+        run(load_config(None, tiny_run + ["seed=2"]), tmp_path / "r", progress=False)
+
+
+@pytest.mark.parametrize("override, field", [
+    ("dataset=imagenet", "dataset"), ("model=vgg", "model"), ("method=fedfoo", "method"),
+    ("alpha=0", "alpha"), ("alpha=-1", "alpha"), ("num_clients=5000", "num_clients"),
+    ("rounds=ten", "rounds"), ("sparsity=1.5", "sparsity"), ("colour=red", "colour"),
+    ("clients_per_round=50", "clients_per_round"), ("method_params.beta=2", "method_params"),
+])
+def test_bad_input_names_the_field_and_writes_nothing(tiny_run, tmp_path, override, field):
+    with pytest.raises(UserError, match=field):
+        run(load_config(None, tiny_run + [override]), tmp_path / "out", progress=False)
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_dataset_says_how_to_provide_it(tmp_path):
+    with pytest.raises(UserError, match="not found"):
+        run(load_config(None, [f"data_root={tmp_path}", "dataset=mnist"]), tmp_path / "out", progress=False)
+    assert not (tmp_path / "out").exists()
+
+
+def test_corrupt_dataset(tmp_path, fmnist_root):
+    import shutil
+    root = tmp_path / "data"
+    shutil.copytree(fmnist_root / "fashion_mnist", root / "fashion_mnist")
+    target = root / "fashion_mnist" / "train-images-idx3-ubyte.gz"
+    target.write_bytes(target.read_bytes()[:1000])
+    with pytest.raises(UserError, match="train-images"):
+        run(load_config(None, [f"data_root={root}", "model=small_cnn"]), tmp_path / "out", progress=False)
+    assert not (tmp_path / "out").exists()
+
+
+def test_partition_file_must_match_config(tiny_run, tmp_path, fmnist_root):
+    from sparsyfed.cli import main
+    part = tmp_path / "p.npz"
+    assert main(["partition", "--dataset", "fashion_mnist", "--alpha", "0.1", "--clients", "20",
+                 "--samples-per-client", "32", "--data-root", str(fmnist_root), "--out", str(part)]) == 0
+    with pytest.raises(UserError, match="alpha"):
+        run(load_config(None, tiny_run + [f"partition={part}", "alpha=1.0"]), tmp_path / "x", progress=False)
+    summary = run(load_config(None, tiny_run + [f"partition={part}", "alpha=0.1"]), tmp_path / "y", progress=False)
+    assert summary["status"] == "ok"
+
+
+def test_failure_during_training_is_recorded(tiny_run, tmp_path, monkeypatch):
+    import sparsyfed.fl.engine as engine
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(engine, "local_train", boom)
+    summary = run(load_config(None, tiny_run), tmp_path / "f", progress=False, on_error="record")
+    assert summary["status"] == "failed" and "out of memory" in summary["error"]
+    assert json.loads((tmp_path / "f" / "summary.json").read_text())["status"] == "failed"
+
+
+def test_divergence_is_marked(tiny_run, tmp_path):
+    summary = run(load_config(None, tiny_run + ["lr=1e6", "lr_end=1e6"]), tmp_path / "d", progress=False)
+    assert summary["status"] == "diverged"
