@@ -63,6 +63,20 @@ def _cmd_partition(args) -> int:
     return 0
 
 
+def _cmd_data(args) -> int:
+    from sparsyfed.data import load_dataset
+    from sparsyfed.io import write_json
+
+    data = load_dataset(args.dataset, args.data_root)
+    info = {"dataset": data.name, "num_classes": data.num_classes, "input_shape": list(data.input_shape),
+            "train_samples": int(data.train_y.numel()), "test_samples": int(data.test_y.numel()),
+            "train_class_counts": data.train_y.bincount(minlength=data.num_classes).tolist()}
+    write_json(args.out, info)
+    print(f"{data.name}: {info['train_samples']} train / {info['test_samples']} test samples, "
+          f"{data.num_classes} classes, input {tuple(data.input_shape)} -> {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sparsyfed", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"sparsyfed {__version__}")
@@ -89,6 +103,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-root", default=None, help="folder holding <dataset>/")
     p.add_argument("--out", required=True, metavar="FILE", help="output .npz")
     p.set_defaults(func=_cmd_partition)
+
+    p = sub.add_parser("data", help="locate (or download) a dataset, check it reads, and describe it (.json)",
+                       description="Find the dataset in --data-root, system locations, or download it with "
+                                   "a checksum check; write a short description of it to --out.")
+    p.add_argument("--dataset", required=True)
+    p.add_argument("--data-root", default=None, help="folder holding <dataset>/")
+    p.add_argument("--out", required=True, metavar="FILE", help="output .json")
+    p.set_defaults(func=_cmd_data)
 
     try:
         from sparsyfed.analysis.commands import register

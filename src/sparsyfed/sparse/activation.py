@@ -51,7 +51,7 @@ def keep_largest(x: torch.Tensor, k: int) -> tuple[torch.Tensor, float]:
     Parameters
     ----------
     x : Tensor, any shape (e.g. (N, C, H, W) for a whole batch)
-    k : int, 0 < k <= x.numel()
+    k : int, 0 <= k <= x.numel()
 
     Returns
     -------
@@ -59,11 +59,14 @@ def keep_largest(x: torch.Tensor, k: int) -> tuple[torch.Tensor, float]:
         Exactly min(k, nnz(x)) non-zeros. Ties at the cut are kept in order of position.
         `x` itself (not a copy) when nothing needs to be zeroed.
     cut : float
-        The k-th largest |x|: the threshold the session mode reuses (keep |x| >= cut).
+        The k-th largest |x|: the threshold the session mode reuses (keep |x| >= cut); inf for k = 0.
     """
     n = x.numel()
     if k >= n:
         return x, 0.0
+    if k <= 0:
+        # A layer whose weight is entirely pruned (layer collapse) saves nothing.
+        return torch.zeros_like(x), math.inf
     a = x.detach().abs().reshape(-1)  # (numel,) over the whole batch
     cut = float(a.kthvalue(n - k + 1).values)
     if cut == 0.0:

@@ -23,12 +23,13 @@ from sparsyfed.sparse.activation import ActivationPruner, conv_forward, linear_f
 def _abs_pow(v: torch.Tensor, exponent: float) -> torch.Tensor:
     """|v| ** exponent as a new tensor; 0 ** e = 0 for e > 0 and 1 for e = 0."""
     out = v.abs()
-    # pow with a fractional exponent is ~4x slower than sqrt on CPU; beta = 1.25 (the paper's)
-    # needs |v| ** 0.25, two square roots.
-    if exponent == 0.5:
-        return out.sqrt_()
+    # A fractional pow is ~10x slower than rsqrt on CPU, and sqrt is ~4x slower on zeros than on other
+    # values (a pruned v is mostly zeros). rsqrt(rsqrt(a)) = a ** 0.25 exactly at 0 (rsqrt(0) = inf,
+    # rsqrt(inf) = 0) and within 2 ulp elsewhere; beta = 1.25 (the paper's) needs just that.
     if exponent == 0.25:
-        return out.sqrt_().sqrt_()
+        return out.rsqrt_().rsqrt_()
+    if exponent == 0.5:
+        return out.rsqrt_().rsqrt_().square_()
     return out.pow_(exponent)
 
 

@@ -1,0 +1,75 @@
+# SparsyFed reproducibility workflow: the grid of federated runs -> tidy tables -> the paper's
+# tables and figures. Rules are thin (each calls one `sparsyfed` command); the training logic is
+# in src/sparsyfed, the grid in config/*.yaml (see config/README.md).
+#
+#   snakemake --cores all                                   default grid (Fashion-MNIST, CPU)
+#   snakemake --cores all --configfile config/paper.yaml    the paper's grid (use profiles/slurm)
+#   snakemake --cores all smoke | tables | figures          partial targets
+#   snakemake --report report.html                          HTML report of the figures and tables
+#
+# Results layout (every path names its grid point; numbers as in the config: 0.95, 1000, 0.1):
+#
+#   results/data/{dataset}.json                                  data check (one job per dataset)
+#   results/partitions/{dataset}/alpha{alpha}_n{clients}_seed{pseed}.npz
+#                                                                LDA partition, shared by methods and seeds
+#   results/runs/{dataset}/alpha{alpha}/{method}/s{sparsity}/seed{seed}/
+#       summary.json   written last: config, final metrics, provenance; status ok | diverged | failed
+#       rounds.csv     one row per round        layers.csv   per-layer density
+#       masks/         global masks             checkpoint.pt  only while a run is unfinished
+#                                                (dense runs once per dataset x alpha x seed, as s0)
+#   results/smoke/{dataset}/{method}/summary.json                short run per method (target `smoke`)
+#   results/tables/{rounds,runs,layers,mask_iou,partitions}.csv  tidy tables (`sparsyfed collect`)
+#   results/benchmarks/{rule}/...tsv                             Snakemake's time and memory per job
+#   paper_figures/{table1,table2,paper_comparison}.{csv,md,tex}  paper tables
+#   paper_figures/{figure}.{pdf,png}, paper_figures/claims.md    paper figures, claim checks
+#   logs/{rule}/...log                                           one log per job, mirroring its output
+
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/simulate.smk"
+include: "workflow/rules/collect.smk"
+include: "workflow/rules/tables.smk"
+include: "workflow/rules/figures.smk"
+
+
+localrules:
+    all,
+    tables,
+    figures,
+    smoke,
+
+
+rule all:
+    """Everything: every run of the grid, the tidy tables, the paper tables, figures and claims."""
+    input:
+        get_final_output(),
+
+
+rule tables:
+    """The tidy tables, the paper tables and the claims page (no figures)."""
+    input:
+        get_table_output(),
+
+
+rule figures:
+    """The paper figures (and the runs and tidy tables they need)."""
+    input:
+        get_figure_output(),
+
+
+rule smoke:
+    """A short run of every method on every dataset: checks data, device and methods in minutes."""
+    input:
+        get_smoke_output(),

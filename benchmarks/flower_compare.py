@@ -1,0 +1,150 @@
+"""Item 2: the same FedAvg run in our engine and in Flower's simulation runtime, on the same cores.
+
+Each run is its own process, timed from launch to exit (Python start-up, imports, Ray start and
+shut-down, data loading included): the "whole run". Inside, round starts are timestamped (the
+engine's `sample_clients`; Flower's `evaluate_fn`, called after every round), and the steady time
+per round is the mean over rounds 2..T-1 (evaluation rounds at their share). Final accuracy is the
+centralised test accuracy after round T on both sides. The Flower side lives in `_flower_app.py`.
+
+Same cores: with C cores the engine runs with C intra-op threads, Flower with Ray given C CPUs and
+1 CPU (1 thread) per client, so C clients train at once. Runs alternate engine / Flower; one short
+burn-in pair per core count comes first.
+
+    # Flower in its own virtualenv (torch stays the system's 2.13 CPU build):
+    python3 -m venv /tmp/flwr-venv --system-site-packages
+    /tmp/flwr-venv/bin/pip install 'flwr[simulation]>=1.11'
+    /tmp/flwr-venv/bin/python benchmarks/flower_compare.py --cores 1 2 --rounds 20 --repeats 3
+
+Prints each run, then per core count the medians and the ratio Flower / engine of whole-run wall
+time (target >= 1.5 at the same accuracy) and of steady time per round.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _common import WORKLOAD, machine, median, spread
+
+HERE = Path(__file__).resolve().parent
+
+
+def settings_for(args) -> list[str]:
+    return WORKLOAD + [f"rounds={args.rounds}", f"eval_every={args.eval_every}", "device=cpu",
+                       f"threads={args.cores[0]}"] + args.set
+
+
+def engine_side(args) -> dict:
+    import shutil
+
+    import torch
+
+    import sparsyfed.fl.engine as engine
+    from _common import RoundClock
+    from sparsyfed.config import load_config
+
+    torch.set_num_threads(args.cores[0])
+    cfg = load_config(None, settings_for(args))
+    clock = RoundClock("cpu")
+    engine.sample_clients = clock.wrap(engine.sample_clients)
+    out = Path(tempfile.mkdtemp(prefix="bench-flower-engine-"))
+    try:
+        summary = engine.run(cfg, out / "run", progress=False)
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    return {"round_times": clock.round_times(), "test_acc": summary["final"]["test_acc"]}
+
+
+def flower_side(args) -> dict:
+    import logging
+
+    from flwr.simulation import run_simulation
+
+    import _flower_app as app
+
+    cores = args.cores[0]
+    settings = settings_for(args)
+    app.SPEC.settings, app.SPEC.client_threads, app.SPEC.server_threads = json.dumps(settings), 1, cores
+    logging.getLogger("flwr").setLevel(logging.WARNING)  # no per-round log lines (the engine prints none)
+    num_clients = int(next(s.split("=")[1] for s in settings if s.startswith("num_clients=")))
+    run_simulation(server_app=app.server_app, client_app=app.client_app, num_supernodes=num_clients,
+                   backend_config={"client_resources": {"num_cpus": 1, "num_gpus": 0.0},
+                                   "init_args": {"num_cpus": cores, "num_gpus": 0}})
+    marks = app.SPEC.marks
+    last = max(app.SPEC.accs) if app.SPEC.accs else None
+    return {"round_times": [b - a for a, b in zip(marks, marks[1:])][:-1] if len(marks) > 2 else [],
+            "test_acc": app.SPEC.accs.get(last, float("nan"))}
+
+
+def launch(python: str, side: str, cores: int, rounds: int, args) -> dict:
+    """Run one side in a fresh process; returns its result plus the whole-run wall time."""
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
+        result = Path(f.name)
+    cmd = [python, str(Path(__file__).resolve()), "--side", side, "--cores", str(cores), "--rounds", str(rounds),
+           "--eval-every", str(args.eval_every), "--result", str(result)]
+    if args.set:
+        cmd += ["--set", *args.set]
+    env = {**os.environ, "OMP_NUM_THREADS": "1" if side == "flower" else str(cores)}
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0 or not result.stat().st_size:
+        sys.exit(f"{side} run failed (exit {proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    out = json.loads(result.read_text())
+    result.unlink()
+    times = out["round_times"][1:]  # round 1 is a burn-in (lazy init, first allocations)
+    return {"wall": wall, "steady": sum(times) / len(times) if times else float("nan"), "test_acc": out["test_acc"]}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cores", type=int, nargs="+", default=[1, 2], help="core counts to compare at")
+    ap.add_argument("--rounds", type=int, default=20)
+    ap.add_argument("--eval-every", type=int, default=5)
+    ap.add_argument("--repeats", type=int, default=3, help="measured engine/Flower pairs per core count")
+    ap.add_argument("--burn-in-rounds", type=int, default=2, help="rounds of the burn-in pair (0: none)")
+    ap.add_argument("--flower-python", default=sys.executable, help="python with flwr[simulation] installed")
+    ap.add_argument("--engine-python", default=sys.executable)
+    ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="extra settings for both sides")
+    ap.add_argument("--side", choices=["engine", "flower"], help=argparse.SUPPRESS)
+    ap.add_argument("--result", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+
+    if args.side:
+        out = engine_side(args) if args.side == "engine" else flower_side(args)
+        Path(args.result).write_text(json.dumps(out))
+        return
+
+    print(machine())
+    print(f"workload: {' '.join(WORKLOAD)} rounds={args.rounds} eval_every={args.eval_every}")
+    pythons = {"engine": args.engine_python, "flower": args.flower_python}
+    for cores in args.cores:
+        if args.burn_in_rounds:
+            for side in ("engine", "flower"):
+                launch(pythons[side], side, cores, args.burn_in_rounds, args)
+        got = {"engine": [], "flower": []}
+        for rep in range(args.repeats):
+            order = ("engine", "flower") if rep % 2 == 0 else ("flower", "engine")
+            for side in order:
+                r = launch(pythons[side], side, cores, args.rounds, args)
+                got[side].append(r)
+                print(f"cores={cores} rep {rep + 1} {side:6s} whole run {r['wall']:.2f} s  "
+                      f"steady {r['steady']:.3f} s/round  test_acc {r['test_acc']:.4f}", flush=True)
+        e, f = got["engine"], got["flower"]
+        wall_ratio = median([b["wall"] / a["wall"] for a, b in zip(e, f)])
+        round_ratio = median([b["steady"] / a["steady"] for a, b in zip(e, f)])
+        print(f"== cores={cores}: whole run engine {spread([r['wall'] for r in e])} s, "
+              f"Flower {spread([r['wall'] for r in f])} s, Flower/engine {wall_ratio:.2f} (target >= 1.5)")
+        print(f"   steady s/round engine {spread([r['steady'] for r in e])}, "
+              f"Flower {spread([r['steady'] for r in f])}, Flower/engine {round_ratio:.2f}")
+        print(f"   test_acc engine {spread([r['test_acc'] for r in e])}, Flower {spread([r['test_acc'] for r in f])}")
+
+
+if __name__ == "__main__":
+    main()

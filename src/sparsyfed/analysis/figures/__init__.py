@@ -1,0 +1,27 @@
+"""One module per figure, named like its output; each exposes `make(tables_dir, out_dir)` which reads
+the tidy tables written by `sparsyfed collect` and writes `<name>.pdf` and `<name>.png`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from sparsyfed.errors import UserError
+
+FIGURES = (
+    "accuracy_vs_sparsity",
+    "accuracy_vs_communication",
+    "global_sparsity",
+    "regrowth",
+    "mask_iou",
+    "partitions",
+)
+
+
+def make_figure(name: str, tables_dir: str | Path, out_dir: str | Path) -> list[Path]:
+    """Run figure module `name`'s `make`; returns the paths written."""
+    if name not in FIGURES:
+        raise UserError(f"figure: unknown figure {name!r}; choose one of {list(FIGURES)}")
+    module = importlib.import_module(f"sparsyfed.analysis.figures.{name}")
+    return module.make(tables_dir, out_dir)

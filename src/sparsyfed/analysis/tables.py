@@ -1,0 +1,333 @@
+"""The paper's tables from the tidy `runs.csv`: Table 1, Table 2 and the paper comparison (SPEC section 6).
+
+Each table is written as `<name>.csv` (tidy, one row per cell, every number unrounded),
+`<name>.md` and `<name>.tex` (the paper's layout, rounded to two decimals). Accuracies are in
+percent: mean ± sample std (ddof = 1) over the seeds that finished ("ok"), with n.
+
+- `table1`: final test accuracy per dataset x alpha x method x sparsity, with the dense accuracy
+  per dataset x alpha; the best method per sparsity column (within a dataset and alpha) in bold;
+  cells with a failed, diverged or missing run marked with a dagger and listed in a footnote;
+  cells with fewer finished seeds than the grid asked for show (n=k).
+- `table2`: SparsyFed with vs without activation pruning (`sparsyfed` vs `sparsyfed_noact`)
+  per sparsity x alpha, with the difference.
+- `paper_comparison`: our numbers next to the authors' (`paper_numbers.csv`) for the cells that
+  exist in both, then the authors' full table for the paper's datasets, labelled as theirs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sparsyfed.analysis import names
+from sparsyfed.analysis.collect import read_table
+from sparsyfed.analysis.paper import paper_numbers
+from sparsyfed.analysis.render import DAGGER, Block, Cell, latex, markdown
+from sparsyfed.analysis.stats import CELL, expected_seeds, fmt_mean_std, seed_stats
+from sparsyfed.errors import UserError
+from sparsyfed.io import write_csv, write_text
+
+ACC_NOTE = ("Test accuracy (%) of the final global model: mean ± sample std (ddof = 1) over the seeds that "
+            "finished{n_part}; (n=k) marks a cell with fewer finished seeds.")
+MAX_LISTED = 25  # failed cells listed in a footnote before "... and k more"
+
+
+# ---------------------------------------------------------------- shared pieces
+
+def _acc_stats(runs: pd.DataFrame) -> pd.DataFrame:
+    return seed_stats(runs, "final_test_acc", CELL, scale=100.0)
+
+
+def _cell_text(row, n_expected: int) -> str:
+    text = fmt_mean_std(row["mean"], row["std"])
+    if 0 < row["n"] < n_expected:
+        text += f" (n={int(row['n'])})"
+    return text
+
+
+def _flag(row) -> str:
+    return DAGGER if row["n_bad"] > 0 else ""
+
+
+def _n_part(n_expected: int) -> str:
+    return f", n = {n_expected} seed{'s' if n_expected != 1 else ''} per cell unless noted" if n_expected else ""
+
+
+def _num(value) -> str:
+    """12.0 -> '12'; NaN or None -> '?'."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return "?"
+    return f"{value:g}" if np.isfinite(value) else "?"
+
+
+def _setting_note(runs: pd.DataFrame) -> str:
+    ok = runs[runs["status"] == "ok"]
+    if ok.empty:
+        return "No run finished."
+    parts = []
+    for col, label in (("model", "model"), ("rounds", "rounds"), ("num_clients", "clients"),
+                       ("clients_per_round", "clients per round")):
+        if col in ok.columns:
+            vals = sorted({v if isinstance(v, str) else _num(v) for v in ok[col].dropna()})
+            if vals:
+                parts.append(f"{label}: {', '.join(vals)}")
+    return "Setting of the finished runs: " + "; ".join(parts) + "."
+
+
+def _bad_note(stats: pd.DataFrame) -> str:
+    bad = stats[stats["n_bad"] > 0]
+    if bad.empty:
+        return ""
+    items = [f"{names.dataset_name(r.dataset)} α={names.alpha_label(r.alpha)} {names.method_name(r.method)}"
+             f"{'' if r.method == 'dense' else ' ' + names.sparsity_label(r.sparsity)} ({r.bad})"
+             for r in bad.itertuples()]
+    more = f"; ... and {len(items) - MAX_LISTED} more (see runs.csv)" if len(items) > MAX_LISTED else ""
+    return (f"{DAGGER} The cell has runs that failed, diverged or are missing; the mean is over the runs that "
+            f"finished: " + "; ".join(items[:MAX_LISTED]) + more + ".")
+
+
+def _best_flags(stats: pd.DataFrame, methods: tuple[str, ...]) -> pd.Series:
+    """True where a method has the highest mean (to two decimals) of its dataset x alpha x sparsity column."""
+    best = pd.Series(False, index=stats.index)
+    cand = stats[stats["method"].isin(methods) & (stats["n"] > 0)]
+    for _, group in cand.groupby(["dataset", "alpha", "sparsity"], dropna=False):
+        top = group["mean"].round(2).max()
+        best[group.index[group["mean"].round(2) == top]] = True
+    return best
+
+
+def _sorted_keys(frame: pd.DataFrame) -> list[tuple[str, float]]:
+    keys = []
+    for d in names.order_datasets(frame["dataset"].dropna()):
+        for a in names.order_alphas(frame.loc[frame["dataset"] == d, "alpha"].dropna()):
+            keys.append((d, a))
+    return keys
+
+
+# ---------------------------------------------------------------- Table 1
+
+def table1(runs: pd.DataFrame) -> tuple[pd.DataFrame, list[Block]]:
+    """Table 1 as (tidy frame, rendered blocks); see the module docstring."""
+    stats = _acc_stats(runs)
+    n_exp = expected_seeds(runs)
+    stats = stats[stats["method"].isin(("dense",) + names.TABLE1_METHODS)].reset_index(drop=True)
+    stats["best"] = _best_flags(stats, names.TABLE1_METHODS)
+    stats["n_expected"] = n_exp
+    stats["cell"] = [_cell_text(r, n_exp) for _, r in stats.iterrows()]
+    stats["flag"] = [_flag(r) for _, r in stats.iterrows()]
+    tidy = stats.rename(columns={"mean": "acc_mean", "std": "acc_std"})[
+        ["dataset", "alpha", "method", "sparsity", "acc_mean", "acc_std", "n", "n_expected", "n_runs",
+         "n_bad", "bad", "best", "cell", "flag"]]
+    tidy = _sort_tidy(tidy)
+
+    sparse = stats[stats["method"] != "dense"]
+    sparsities = names.order_sparsities(sparse["sparsity"])
+    header = ["Dataset", "LDA α", "Dense", "Method"] + [names.sparsity_label(s) for s in sparsities]
+    rows = []
+    for d, a in _sorted_keys(stats):
+        block = stats[(stats["dataset"] == d) & (stats["alpha"] == a)]
+        dense = block[block["method"] == "dense"]
+        dense_cell = Cell(dense.iloc[0]["cell"], flag=dense.iloc[0]["flag"]) if len(dense) else Cell("—")
+        methods = [m for m in names.order_methods(block["method"]) if m != "dense"] or ["—"]
+        for i, m in enumerate(methods):
+            row: list[str | Cell] = [names.dataset_name(d) if i == 0 else "", names.alpha_label(a) if i == 0 else "",
+                                     dense_cell if i == 0 else "", names.method_name(m)]
+            for s in sparsities:
+                hit = block[(block["method"] == m) & np.isclose(block["sparsity"], s)]
+                row.append(Cell(hit.iloc[0]["cell"], bold=bool(hit.iloc[0]["best"]), flag=hit.iloc[0]["flag"])
+                           if len(hit) else Cell("—"))
+            rows.append(row)
+    notes = [ACC_NOTE.format(n_part=_n_part(n_exp)),
+             "Bold: the best method per sparsity column within each dataset and α (— = not run).",
+             _setting_note(runs)]
+    if (bad := _bad_note(stats)):
+        notes.append(bad)
+    block = Block("Table 1: final test accuracy vs target sparsity",
+                  "Per dataset, LDA α, method and target sparsity; dense (FedAvg) accuracy per dataset and α.",
+                  header, rows, notes, label="tab:accuracy")
+    return tidy, [block]
+
+
+def _sort_tidy(frame: pd.DataFrame) -> pd.DataFrame:
+    if frame.empty:
+        return frame.reset_index(drop=True)
+    order_d = {d: i for i, d in enumerate(names.order_datasets(frame["dataset"].dropna()))}
+    order_m = {m: i for i, m in enumerate(names.order_methods(frame["method"].dropna()))} if "method" in frame else {}
+    key = frame.assign(_d=frame["dataset"].map(order_d), _a=-frame["alpha"],
+                       _m=frame["method"].map(order_m) if "method" in frame else 0)
+    cols = ["_d", "_a", "_m"] + (["sparsity"] if "sparsity" in frame else [])
+    return key.sort_values(cols, na_position="last").drop(columns=["_d", "_a", "_m"]).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- Table 2
+
+def table2(runs: pd.DataFrame) -> tuple[pd.DataFrame, list[Block]]:
+    """Table 2 (activation-pruning ablation) as (tidy frame, rendered blocks)."""
+    variants = {"with": "sparsyfed", "without": "sparsyfed_noact"}
+    stats = _acc_stats(runs[runs["method"].isin(variants.values())]) if not runs.empty else _acc_stats(runs)
+    n_exp = expected_seeds(runs)
+    stats["cell"] = [_cell_text(r, n_exp) for _, r in stats.iterrows()]
+    stats["flag"] = [_flag(r) for _, r in stats.iterrows()]
+    records = []
+    for (d, a, s), group in stats.groupby(["dataset", "alpha", "sparsity"], dropna=False, sort=False):
+        rec = {"dataset": d, "alpha": a, "sparsity": s}
+        for side, method in variants.items():
+            hit = group[group["method"] == method]
+            h = hit.iloc[0] if len(hit) else None
+            rec.update({f"{side}_mean": h["mean"] if h is not None else np.nan,
+                        f"{side}_std": h["std"] if h is not None else np.nan,
+                        f"{side}_n": int(h["n"]) if h is not None else 0,
+                        f"{side}_bad": h["bad"] if h is not None else "",
+                        f"{side}_cell": h["cell"] if h is not None else "—",
+                        f"{side}_flag": h["flag"] if h is not None else ""})
+        rec["delta"] = rec["with_mean"] - rec["without_mean"]
+        records.append(rec)
+    columns = ["dataset", "alpha", "sparsity"] + [f"{side}_{k}" for side in variants
+                                                   for k in ("mean", "std", "n", "bad", "cell", "flag")] + ["delta"]
+    tidy = _sort_tidy(pd.DataFrame(records, columns=columns))
+
+    sparsities = names.order_sparsities(tidy["sparsity"])
+    header = ["Dataset", "LDA α", "Variant"] + [names.sparsity_label(s) for s in sparsities]
+    rows = []
+    for d, a in _sorted_keys(tidy):
+        block = tidy[(tidy["dataset"] == d) & (tidy["alpha"] == a)]
+        for i, (side, label) in enumerate((("with", "with activation pruning"),
+                                           ("without", "without activation pruning"), ("delta", "Δ (pp)"))):
+            row: list[str | Cell] = [names.dataset_name(d) if i == 0 else "", names.alpha_label(a) if i == 0 else "", label]
+            for s in sparsities:
+                hit = block[np.isclose(block["sparsity"], s)]
+                if hit.empty:
+                    row.append(Cell("—"))
+                    continue
+                h = hit.iloc[0]
+                if side == "delta":
+                    row.append(Cell(f"{h['delta']:+.2f}" if np.isfinite(h["delta"]) else "—"))
+                else:
+                    other = "without" if side == "with" else "with"
+                    better = np.isfinite(h[f"{side}_mean"]) and (not np.isfinite(h[f"{other}_mean"])
+                                                                  or round(h[f"{side}_mean"], 2) >= round(h[f"{other}_mean"], 2))
+                    row.append(Cell(h[f"{side}_cell"], bold=bool(better and np.isfinite(h[f"{other}_mean"])),
+                                    flag=h[f"{side}_flag"]))
+            rows.append(row)
+    notes = [ACC_NOTE.format(n_part=_n_part(n_exp)),
+             "Bold: the better variant per column. Δ = with − without, in percentage points.",
+             _setting_note(runs[runs["method"].isin(variants.values())] if not runs.empty else runs)]
+    if (bad := _bad_note(stats)):
+        notes.append(bad)
+    if tidy.empty:
+        notes.insert(0, "No runs of SparsyFed or SparsyFed (no act. pruning) in these tables.")
+    block = Block("Table 2: SparsyFed with and without activation pruning",
+                  "Final test accuracy per dataset, LDA α and target sparsity.", header, rows, notes,
+                  label="tab:ablation")
+    return tidy, [block]
+
+
+# ---------------------------------------------------------------- paper comparison
+
+def paper_comparison(runs: pd.DataFrame) -> tuple[pd.DataFrame, list[Block]]:
+    """Ours next to the authors' numbers, as (tidy frame, rendered blocks)."""
+    paper = paper_numbers()
+    paper = paper.assign(sparsity=paper["sparsity"].fillna(0.0))
+    ours = _acc_stats(runs)
+    n_exp = expected_seeds(runs)
+    ok = runs[runs["status"] == "ok"]
+    setting = {}
+    for key, group in ok.groupby(CELL, dropna=False):
+        setting[key] = "; ".join(sorted({f"{r.model}, {_num(r.rounds)} rounds, {_num(r.num_clients)} clients"
+                                          for r in group.itertuples()}))
+    ours = ours.assign(setting=[setting.get(tuple(r[c] for c in CELL), "") for _, r in ours.iterrows()])
+    ours = ours.rename(columns={"mean": "ours_mean", "std": "ours_std", "n": "ours_n", "n_bad": "ours_n_bad",
+                                "bad": "ours_bad", "setting": "ours_setting"})
+    merged = paper.rename(columns={"acc_mean": "authors_mean", "acc_std": "authors_std",
+                                   "n_note": "authors_note"}).merge(
+        ours[CELL + ["ours_mean", "ours_std", "ours_n", "ours_n_bad", "ours_bad", "ours_setting"]],
+        on=CELL, how="left")
+    merged["ours_n"] = merged["ours_n"].fillna(0).astype(int)
+    merged["ours_n_bad"] = merged["ours_n_bad"].fillna(0).astype(int)
+    merged["in_both"] = merged["ours_n"] > 0
+    merged["delta"] = merged["ours_mean"] - merged["authors_mean"]
+    tidy = merged[CELL + ["ours_mean", "ours_std", "ours_n", "ours_n_bad", "ours_bad", "ours_setting",
+                          "authors_mean", "authors_std", "authors_note", "source", "delta", "in_both"]]
+    tidy = _sort_tidy(tidy)
+
+    both = tidy[tidy["in_both"]]
+    rows1 = []
+    for r in both.itertuples():
+        ours_text = fmt_mean_std(r.ours_mean, r.ours_std) + f" (n={r.ours_n})"
+        rows1.append([names.dataset_name(r.dataset), names.alpha_label(r.alpha), names.method_name(r.method),
+                      "—" if r.method == "dense" else names.sparsity_label(r.sparsity),
+                      Cell(ours_text, flag=DAGGER if r.ours_n_bad else ""),
+                      fmt_mean_std(r.authors_mean, r.authors_std), f"{r.delta:+.2f}", r.ours_setting])
+    notes1 = ["Ours: test accuracy (%) of the final global model, mean ± sample std (ddof = 1) over the seeds "
+              f"that finished, with n. Authors': {names.AUTHORS_SOURCE}, ResNet-18, 100 clients, 10 per round; a value without ± is a "
+              "single run or the one dense value. Δ = ours − authors', in percentage points."]
+    if both.empty:
+        notes1.insert(0, "None of our runs is at a setting the authors report (their datasets: "
+                         + ", ".join(names.dataset_name(d) for d in names.order_datasets(paper["dataset"])) + ").")
+    if both["ours_n_bad"].gt(0).any():
+        notes1.append(f"{DAGGER} Some of our runs of this cell failed, diverged or are missing (see Table 1).")
+    extra = ours[ours["ours_n"] > 0].merge(paper[CELL], on=CELL, how="left", indicator=True)
+    n_extra = int((extra["_merge"] == "left_only").sum())
+    if n_extra:
+        notes1.append(f"{n_extra} cell(s) of ours have no authors' number (other datasets or settings); see Table 1.")
+    block1 = Block("Paper comparison: cells we ran that the authors report",
+                   "Final test accuracy (%), ours next to the authors'.",
+                   ["Dataset", "LDA α", "Method", "Sparsity", "Ours", f"Authors' ({names.AUTHORS_SOURCE})",
+                    "Δ (pp)", "Our setting"], rows1, notes1, label="tab:paper-comparison")
+
+    sparsities = names.order_sparsities(paper.loc[paper["method"] != "dense", "sparsity"])
+    header2 = ["Dataset", "LDA α", "Dense", "Method"] + [names.sparsity_label(s) for s in sparsities]
+    rows2 = []
+    for d, a in _sorted_keys(tidy):
+        block = tidy[(tidy["dataset"] == d) & (tidy["alpha"] == a)]
+        dense = block[block["method"] == "dense"]
+
+        def cell(h) -> Cell:
+            return Cell(fmt_mean_std(h["authors_mean"], h["authors_std"]), flag="*" if h["in_both"] else "")
+
+        dense_cell = cell(dense.iloc[0]) if len(dense) else Cell("—")
+        for i, m in enumerate(m for m in names.order_methods(block["method"]) if m != "dense"):
+            row: list[str | Cell] = [names.dataset_name(d) if i == 0 else "", names.alpha_label(a) if i == 0 else "",
+                                     dense_cell if i == 0 else "", names.method_name(m)]
+            for s in sparsities:
+                hit = block[(block["method"] == m) & np.isclose(block["sparsity"], s)]
+                row.append(cell(hit.iloc[0]) if len(hit) else Cell("—"))
+            rows2.append(row)
+    notes2 = [f"These are the authors' numbers ({names.AUTHORS_SOURCE}), not ours: the values behind their "
+              "accuracy-vs-sparsity plots; the camera-ready Table 1 could not be read.",
+              "* we have runs at this cell (compared in the table above).",
+              "FLASH: a single run per cell. Speech Commands FLASH rows for α = 1000 and α = 1.0 are identical in "
+              "the source, which looks like a copy-paste placeholder."]
+    block2 = Block(f"Authors' reported accuracies ({names.AUTHORS_SOURCE})",
+                   "Test accuracy (%), mean ± std over the authors' seeds; ResNet-18, 100 clients, 10 per round.",
+                   header2, rows2, notes2, label="tab:authors")
+    return tidy, [block1, block2]
+
+
+# ---------------------------------------------------------------- writing
+
+TABLES: dict[str, Callable[[pd.DataFrame], tuple[pd.DataFrame, list[Block]]]] = {
+    "table1": table1,
+    "table2": table2,
+    "paper_comparison": paper_comparison,
+}
+HEADINGS = {"table1": "Table 1", "table2": "Table 2", "paper_comparison": "Comparison with the authors' numbers"}
+
+
+def write_table(name: str, tables_dir: str | Path, out_dir: str | Path) -> list[Path]:
+    """Build table `name` from `tables_dir/runs.csv`; write `<name>.csv`, `.md` and `.tex` into `out_dir`."""
+    if name not in TABLES:
+        raise UserError(f"table: unknown table {name!r}; choose one of {sorted(TABLES)}")
+    runs = read_table(tables_dir, "runs")
+    tidy, blocks = TABLES[name](runs)
+    out_dir = Path(out_dir)
+    paths = [out_dir / f"{name}.csv", out_dir / f"{name}.md", out_dir / f"{name}.tex"]
+    write_csv(paths[0], tidy)
+    write_text(paths[1], markdown(blocks, HEADINGS[name]))
+    write_text(paths[2], latex(blocks))
+    return paths

@@ -1,0 +1,55 @@
+"""The CLI subcommands: registered on an argparse parser and run end to end on the synthetic grid."""
+
+import argparse
+
+import pytest
+
+from sparsyfed.analysis.commands import register
+from sparsyfed.analysis.figures import FIGURES
+from sparsyfed.errors import UserError
+
+
+def _parse(argv):
+    parser = argparse.ArgumentParser(prog="sparsyfed")
+    register(parser.add_subparsers(dest="command", required=True))
+    return parser.parse_args([str(a) for a in argv])
+
+
+def test_collect_table_figure_claims_end_to_end(grid, tmp_path, capsys):
+    tables, out = tmp_path / "tables", tmp_path / "out"
+    args = _parse(["collect", "--runs", grid["runs"], "--partitions", *grid["partitions"], "--out", tables])
+    assert args.func(args) == 0
+    assert sorted(p.name for p in tables.iterdir()) == ["layers.csv", "mask_iou.csv", "partitions.csv",
+                                                         "rounds.csv", "runs.csv"]
+    args = _parse(["table", "table1", "--tables", tables, "--out", out])
+    args.func(args)
+    args = _parse(["figure", "regrowth", "--tables", tables, "--out", out])
+    args.func(args)
+    args = _parse(["claims", "--tables", tables, "--out", out / "claims.md"])
+    args.func(args)
+    assert sorted(p.name for p in out.iterdir()) == ["claims.md", "regrowth.pdf", "regrowth.png", "table1.csv",
+                                                      "table1.md", "table1.tex"]
+    printed = capsys.readouterr().out.split()
+    assert str(out / "claims.md") in printed
+
+
+def test_all_tables(grid, tmp_path):
+    args = _parse(["table", "all", "--tables", grid["tables"], "--out", tmp_path])
+    args.func(args)
+    assert len(list(tmp_path.iterdir())) == 9
+
+
+def test_figure_names_are_the_module_names():
+    for name in FIGURES:
+        assert _parse(["figure", name, "--tables", "t", "--out", "o"]).name == name
+    with pytest.raises(SystemExit):
+        _parse(["figure", "nope", "--tables", "t", "--out", "o"])
+
+
+def test_bad_input_is_a_user_error(tmp_path):
+    args = _parse(["claims", "--tables", tmp_path / "none", "--out", tmp_path / "c.md"])
+    with pytest.raises(UserError, match="runs.csv not found"):
+        args.func(args)
+    args = _parse(["collect", "--runs", tmp_path / "x", "--out", tmp_path / "t", "--max-masks", "0"])
+    with pytest.raises(UserError, match="--max-masks"):
+        args.func(args)

@@ -1,0 +1,99 @@
+"""Tests for methods/flash.py: round-1 per-tensor pruning, the fixed mask, no growth, mask scopes."""
+
+import pytest
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from sparsyfed.errors import UserError
+from sparsyfed.methods import RoundContext, make_method
+from sparsyfed.methods.flash import FlashParams
+from sparsyfed.models import build_model
+
+
+def _prunable(model):
+    return tuple(f"{n}.weight" for n, m in model.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear)))
+
+
+def _local_train(method, model, state, ctx, steps=3, seed=0):
+    model.load_state_dict(state)
+    model.train()
+    method.prepare_client(model, ctx)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, weight_decay=1e-3)
+    g = torch.Generator().manual_seed(seed)
+    for _ in range(steps):
+        x, y = torch.randn(8, 1, 28, 28, generator=g), torch.randint(0, 10, (8,), generator=g)
+        opt.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        method.after_backward(model, ctx)
+        opt.step()
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+def _round(method, model, glob, keys, rnd, weights=(100.0, 300.0)):
+    ctx = RoundContext(rnd, 4, 0.1, 0, keys)
+    trained = [_local_train(method, model, glob, RoundContext(rnd, 4, 0.1, 0, keys, c), seed=10 * rnd + c)
+               for c in range(len(weights))]
+    uploads = [method.postprocess_upload(t, ctx) for t in trained]
+    new = method.postprocess_global(method.aggregate(uploads, list(weights), ctx), ctx)
+    return trained, uploads, new
+
+
+def _setup(model_name="small_cnn", **params):
+    method = make_method("flash", 0.9, params)
+    model = build_model(model_name, 1, 10, method.layers(), torch.Generator().manual_seed(0))
+    return method, model, _prunable(model)
+
+
+def test_round_one_fixes_mask_with_mean_density_per_tensor():
+    method, model, keys = _setup("resnet_small")
+    _, uploads, new = _round(method, model, model.state_dict(), keys, 1)
+    assert method.mask is not None
+    for k in keys:
+        d = (100 * (uploads[0][k] != 0).float().mean() + 300 * (uploads[1][k] != 0).float().mean()) / 400
+        assert method.density[k] == pytest.approx(float(d))
+        assert abs(int(torch.count_nonzero(new[k])) - method.density[k] * new[k].numel()) <= 0.5 + 1e-9
+        assert torch.equal(method.mask[k], new[k] != 0)
+
+
+@pytest.mark.parametrize("scope", ["all", "prunable"])
+def test_global_support_never_grows_after_round_one(scope):
+    method, model, keys = _setup("resnet_small", mask_scope=scope)
+    _, _, glob = _round(method, model, model.state_dict(), keys, 1)
+    for rnd in (2, 3):
+        trained, _, new = _round(method, model, glob, keys, rnd)
+        for k in keys:
+            assert not torch.any((new[k] != 0) & (glob[k] == 0))
+            for t in trained:  # masked entries stayed exactly zero through SGD with weight decay
+                assert not torch.any((t[k] != 0) & (glob[k] == 0))
+        glob = new
+
+
+def test_mask_scope_all_freezes_zero_biases_prunable_does_not():
+    # [as the authors ran it]: every bias starts at 0 and is masked with scope "all"
+    for scope, frozen in (("all", True), ("prunable", False)):
+        method, model, keys = _setup(mask_scope=scope)
+        ctx = RoundContext(1, 4, 0.1, 0, keys, 0)
+        trained = _local_train(method, model, model.state_dict(), ctx)
+        assert all(bool(torch.all(trained[k] == 0)) == frozen for k in ("conv1.bias", "fc1.bias", "fc2.bias"))
+
+
+def test_state_dict_round_trip():
+    method, model, keys = _setup()
+    assert method.state_dict() == {}
+    _round(method, model, model.state_dict(), keys, 1)
+    saved = method.state_dict()
+    fresh = make_method("flash", 0.9)
+    fresh.load_state_dict(saved)
+    assert fresh.density == method.density
+    assert all(torch.equal(fresh.mask[k], method.mask[k]) for k in keys)
+    # once the mask is fixed, the server no longer re-prunes
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    ctx = RoundContext(2, 4, 0.1, 0, keys)
+    assert fresh.postprocess_global(fresh.aggregate([state], [1.0], ctx), ctx).keys() == state.keys()
+    assert fresh._pending_density is None
+
+
+def test_params_validation():
+    with pytest.raises(UserError, match="mask_scope"):
+        FlashParams(mask_scope="some")

@@ -1,0 +1,103 @@
+"""Tests for methods/zerofl.py: SWAT layers, the dense first conv, session cuts, pruning to s - m."""
+
+import pytest
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from sparsyfed.errors import UserError
+from sparsyfed.methods import RoundContext, make_method
+from sparsyfed.methods.zerofl import SwatConv2d, SwatLinear, ZeroFLParams
+from sparsyfed.models import build_model
+from sparsyfed.sparse.activation import keep_count
+from sparsyfed.sparse.pruning import count_zeros
+
+
+def _prunable(model):
+    return tuple(f"{n}.weight" for n, m in model.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear)))
+
+
+def _local_train(method, model, state, ctx, steps=3, seed=0):
+    model.load_state_dict(state)
+    model.train()
+    method.prepare_client(model, ctx)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, weight_decay=1e-3)
+    g = torch.Generator().manual_seed(seed)
+    for _ in range(steps):
+        x, y = torch.randn(8, 1, 28, 28, generator=g), torch.randint(0, 10, (8,), generator=g)
+        opt.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        method.after_backward(model, ctx)
+        opt.step()
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+def _setup(s=0.9, **params):
+    method = make_method("zerofl", s, params)
+    model = build_model("resnet_small", 1, 10, method.layers(), torch.Generator().manual_seed(0))
+    return method, model, _prunable(model)
+
+
+def test_first_conv_and_shortcuts_stay_dense_and_plain():
+    method, model, keys = _setup()
+    mods = dict(model.named_modules())
+    assert type(mods["stem.0"]) is nn.Conv2d
+    assert all(type(m) is nn.Conv2d for n, m in mods.items() if n.endswith("shortcut.0"))
+    assert isinstance(mods["stages.0.conv1"], SwatConv2d) and isinstance(model.fc, SwatLinear)
+    ctx = RoundContext(1, 5, 0.1, 0, keys, 0)
+    _local_train(method, model, model.state_dict(), ctx)
+    model(torch.randn(2, 1, 28, 28))  # a training forward sparsifies the SWAT weights in place
+    trained = model.state_dict()
+    assert int(torch.count_nonzero(trained["stem.0.weight"])) == trained["stem.0.weight"].numel()
+    assert count_zeros(trained, ["stages.1.conv2.weight"])[0] >= 0.85 * trained["stages.1.conv2.weight"].numel()
+    _, converted, _ = _setup(convert_shortcuts=True)
+    assert all(isinstance(m, SwatConv2d) for n, m in converted.named_modules() if n.endswith("shortcut.0"))
+    assert type(dict(converted.named_modules())["stem.0"]) is nn.Conv2d
+
+
+def test_swat_weight_cuts_session_for_conv_and_every_forward_for_linear():
+    method, model, keys = _setup(s=0.75)
+    ctx = RoundContext(1, 5, 0.1, 0, keys, 0)
+    model.train()
+    method.prepare_client(model, ctx)
+    conv, fc = model.stages[1].conv2, model.fc
+    model(torch.randn(4, 1, 28, 28))
+    assert int(torch.count_nonzero(conv.weight)) == keep_count(conv.weight.numel(), 0.75)
+    assert int(torch.count_nonzero(fc.weight)) == keep_count(fc.weight.numel(), 0.75)
+    cut = conv.weight_cut
+    with torch.no_grad():  # as if an SGD step moved every weight
+        conv.weight.add_(0.01)
+        fc.weight.add_(0.01)
+    model(torch.randn(4, 1, 28, 28))
+    assert conv.weight_cut == cut  # the conv cut is fixed for the session [as the authors ran it]
+    assert int(torch.count_nonzero(fc.weight)) == keep_count(fc.weight.numel(), 0.75)  # exact again
+    method.prepare_client(model, ctx)
+    assert conv.weight_cut is None and conv.pruner.cut is None
+
+
+def test_eval_mode_leaves_weights_alone():
+    method, model, _ = _setup()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    model.eval()
+    with torch.no_grad():
+        model(torch.randn(2, 1, 28, 28))
+    assert all(torch.equal(v, before[k]) for k, v in model.state_dict().items())
+
+
+@pytest.mark.parametrize("m", [0.0, 0.1])
+def test_upload_pruned_to_s_minus_mask_ratio(m):
+    method, model, keys = _setup(s=0.9, mask_ratio=m)
+    ctx = RoundContext(1, 5, 0.1, 0, keys, 0)
+    trained = _local_train(method, model, model.state_dict(), ctx, steps=1)
+    up = method.postprocess_upload(trained, ctx)
+    total = sum(trained[k].numel() for k in keys)
+    assert count_zeros(up, keys)[0] == max(round((0.9 - m) * total), count_zeros(trained, keys)[0])
+    density = method.activation_density(model)
+    assert density["fc"] == pytest.approx(0.1, abs=0.02) and "stem.0" not in density
+
+
+def test_params_validation():
+    with pytest.raises(UserError, match="mask_ratio"):
+        ZeroFLParams(sparsity=0.9, mask_ratio=0.95)
+    with pytest.raises(UserError, match="conv_threshold"):
+        ZeroFLParams(conv_threshold="never")

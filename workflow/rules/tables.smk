@@ -1,0 +1,50 @@
+# Tables: the paper's tables (SPEC section 6, items 1, 2, 9) and the claims page (section 7),
+# each from the tidy tables. A job lists the analysis code it runs, so editing it reruns it.
+
+for name in PAPER_TABLES:
+
+    rule:
+        name:
+            f"tables_{name}"
+        input:
+            tables=tidy_tables(),
+            code=analysis_module("analysis/tables.py"),
+        output:
+            csv=report(f"paper_figures/{name}.csv", caption=f"../report/{name}.rst", category="Tables"),
+            md=f"paper_figures/{name}.md",
+            tex=f"paper_figures/{name}.tex",
+        log:
+            f"logs/tables/{name}.log",
+        benchmark:
+            f"results/benchmarks/tables/{name}.tsv"
+        params:
+            name=name,
+            tables=lambda wildcards, input: os.path.dirname(input.tables[0]),
+            out=lambda wildcards, output: os.path.dirname(output.csv),
+        threads: lookup(dpath="resources/analysis/threads", within=config)
+        resources:
+            mem_mb=lookup(dpath="resources/analysis/mem_mb", within=config),
+            runtime=lookup(dpath="resources/analysis/runtime", within=config),
+        shell:
+            "sparsyfed table {params.name} --tables {params.tables:q} --out {params.out:q} > {log:q} 2>&1"
+
+
+rule tables_claims:
+    """Each headline claim of the paper with the measured value and a verdict (Markdown)."""
+    input:
+        tables=tidy_tables(),
+        code=analysis_module("analysis/claims.py"),
+    output:
+        report("paper_figures/claims.md", caption="../report/claims.rst", category="Claims"),
+    log:
+        "logs/tables/claims.log",
+    benchmark:
+        "results/benchmarks/tables/claims.tsv"
+    params:
+        tables=lambda wildcards, input: os.path.dirname(input.tables[0]),
+    threads: lookup(dpath="resources/analysis/threads", within=config)
+    resources:
+        mem_mb=lookup(dpath="resources/analysis/mem_mb", within=config),
+        runtime=lookup(dpath="resources/analysis/runtime", within=config),
+    shell:
+        "sparsyfed claims --tables {params.tables:q} --out {output:q} > {log:q} 2>&1"
