@@ -3,7 +3,6 @@
 import json
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from sparsyfed.analysis.collect import collect, find_run_dirs, read_table
@@ -167,3 +166,17 @@ def test_diverged_run_is_recorded_with_its_rounds(tmp_path, builders):
     assert np.isnan(runs["final_test_acc"].iloc[0])
     rounds = read_table(tmp_path / "t", "rounds")
     assert set(rounds["status"]) == {"diverged"} and len(rounds) == 6
+
+
+def test_folder_name_disagreeing_with_config_warns_and_config_wins(tmp_path, builders):
+    path = builders["write_run"](tmp_path / "runs", "topk", 1.0, 0.9, 1)
+    wrong = path.parent / "seed99"
+    path.rename(wrong)
+    with pytest.warns(UserWarning, match="seed: path 99, config 1"):
+        collect([tmp_path / "runs"], [], tmp_path / "t")
+    assert read_table(tmp_path / "t", "runs")["seed"].tolist() == [1]
+
+
+def test_integer_columns_stay_integers(grid):
+    text = (grid["tables"] / "runs.csv").read_text().splitlines()
+    assert ",6,6,10,3," in text[1]  # rounds, rounds_completed, num_clients, clients_per_round

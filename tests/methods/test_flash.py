@@ -49,6 +49,8 @@ def test_round_one_fixes_mask_with_mean_density_per_tensor():
     method, model, keys = _setup("resnet_small")
     _, uploads, new = _round(method, model, model.state_dict(), keys, 1)
     assert method.mask is not None
+    total = sum(new[k].numel() for k in keys)
+    assert abs(sum(int(torch.count_nonzero(new[k])) for k in keys) - 0.1 * total) <= len(keys)
     for k in keys:
         d = (100 * (uploads[0][k] != 0).float().mean() + 300 * (uploads[1][k] != 0).float().mean()) / 400
         assert method.density[k] == pytest.approx(float(d))
@@ -76,6 +78,18 @@ def test_mask_scope_all_freezes_zero_biases_prunable_does_not():
         ctx = RoundContext(1, 4, 0.1, 0, keys, 0)
         trained = _local_train(method, model, model.state_dict(), ctx)
         assert all(bool(torch.all(trained[k] == 0)) == frozen for k in ("conv1.bias", "fc1.bias", "fc2.bias"))
+
+
+def test_server_hooks_do_not_mutate_their_inputs():
+    method, model, keys = _setup()
+    ctx = RoundContext(1, 4, 0.1, 0, keys)
+    uploads = [method.postprocess_upload(model.state_dict(), ctx)]
+    copies = [{k: v.clone() for k, v in u.items()} for u in uploads]
+    avg = method.aggregate(uploads, [1.0], ctx)
+    avg_copy = {k: v.clone() for k, v in avg.items()}
+    method.postprocess_global(avg, ctx)
+    assert all(torch.equal(uploads[0][k], copies[0][k]) for k in copies[0])
+    assert all(torch.equal(avg[k], avg_copy[k]) for k in avg)
 
 
 def test_state_dict_round_trip():

@@ -47,7 +47,8 @@ def test_layers_default_and_converted_shortcuts():
     assert shortcuts and all(type(m) is nn.Conv2d for m in shortcuts)  # [as the authors ran it]
     _, converted, _ = _setup(convert_shortcuts=True)
     assert all(isinstance(m, PowerpropConv2d) for n, m in converted.named_modules() if n.endswith("shortcut.0"))
-    _, noact, _ = _setup()
+    _, batch, _ = _setup(conv_threshold="batch")
+    assert dict(batch.named_modules())["stem.0"].pruner.mode == "batch"
     assert make_method("sparsyfed_noact", 0.9).params.activation_pruning is False
     noact = build_model("resnet_small", 1, 10, make_method("sparsyfed_noact", 0.9).layers())
     assert all(getattr(m, "pruner", None) is None for m in noact.modules())

@@ -47,6 +47,15 @@ def test_keep_largest_ties_are_exact():
     assert torch.equal(out, torch.tensor([[1.0, -1.0, 0.0], [2.0, 0.0, 0.0]]))  # first ties kept
 
 
+def test_collapsed_layer_saves_nothing():
+    x = torch.randn(2, 3, 4, 4)
+    out, cut = keep_largest(x, 0)
+    assert cut == math.inf and int(torch.count_nonzero(out)) == 0
+    p = ActivationPruner("session")
+    assert int(torch.count_nonzero(p.select(x, 1.0))) == 0
+    assert int(torch.count_nonzero(p.select(x, 1.0))) == 0 and p.density() == 0.0
+
+
 def test_pruner_batch_mode_counts_and_density():
     p = ActivationPruner("batch")
     x = torch.randn(4, 3, 8, 8, generator=torch.Generator().manual_seed(0))

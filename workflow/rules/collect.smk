@@ -4,7 +4,8 @@
 
 rule collect_tables:
     """Run folders + partition files -> rounds, runs, layers, mask_iou and partitions tables.
-    Failed runs enter runs.csv with their status, so the tables mark them instead of stopping."""
+    Failed runs enter runs.csv with their status, so the tables mark them instead of stopping.
+    """
     input:
         runs=all_run_summaries(),
         partitions=all_partitions(),
@@ -14,13 +15,13 @@ rule collect_tables:
         "logs/collect_tables.log",
     benchmark:
         "results/benchmarks/collect_tables.tsv"
-    params:
-        runs=lambda wildcards, input: [os.path.dirname(f) for f in input.runs],
-        out=lambda wildcards, output: os.path.dirname(output[0]),
     threads: lookup(dpath="resources/analysis/threads", within=config)
     resources:
         mem_mb=lookup(dpath="resources/analysis/mem_mb", within=config),
         runtime=lookup(dpath="resources/analysis/runtime", within=config),
+    params:
+        runs=lambda wildcards, input: [os.path.dirname(f) for f in input.runs],
+        out=lambda wildcards, output: os.path.dirname(output[0]),
     shell:
         "sparsyfed collect --runs {params.runs:q} --partitions {input.partitions:q}"
         " --out {params.out:q} > {log:q} 2>&1"

@@ -5,13 +5,16 @@ import importlib.util
 import json
 import os
 import re
-from types import SimpleNamespace
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
 import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
+
+from sparsyfed.analysis.commands import TABLE_NAMES
+from sparsyfed.analysis.figures import FIGURES
 
 # ---------------------------------------------------------------- config
 
@@ -32,11 +35,15 @@ def fmt(x):
 def _check_config():
     names = [d["name"] for d in config["datasets"]]
     if len(set(names)) != len(names):
-        raise WorkflowError(f"config datasets: each dataset may appear once, got {names}")
+        raise WorkflowError(
+            f"config datasets: each dataset may appear once, got {names}"
+        )
     for key in ("sparsities", "alphas"):
         values = [fmt(v) for v in config["grid"][key]]
         if len(set(values)) != len(values):
-            raise WorkflowError(f"config grid.{key}: values equal after formatting for paths: {values}")
+            raise WorkflowError(
+                f"config grid.{key}: values equal after formatting for paths: {values}"
+            )
     if config["run"]["clients_per_round"] > config["partition"]["num_clients"]:
         raise WorkflowError(
             f"config run.clients_per_round ({config['run']['clients_per_round']}) exceeds "
@@ -53,20 +60,15 @@ ALPHAS = [fmt(a) for a in config["grid"]["alphas"]]
 SEEDS = [str(s) for s in config["grid"]["seeds"]]
 NUM_CLIENTS = str(config["partition"]["num_clients"])
 PARTITION_SEED = str(config["partition"]["seed"])
-DENSE_SPARSITY = "0"  # dense ignores the target sparsity: one run per dataset x alpha x seed
+# Dense ignores the target sparsity: it runs once per dataset x alpha x seed, recorded as s0.
+DENSE_SPARSITY = "0"
 
+# The outputs of `sparsyfed collect` (tidy tables) and of `sparsyfed table`. The paper tables
+# and the figures (one module each under src/sparsyfed/analysis/figures/, named like its
+# output) are listed once, in the package: TABLE_NAMES and FIGURES.
 TIDY_TABLES = ["rounds", "runs", "layers", "mask_iou", "partitions"]
-PAPER_TABLES = ["table1", "table2", "paper_comparison"]
+PAPER_TABLES = list(TABLE_NAMES)
 TABLE_FORMATS = ["csv", "md", "tex"]
-# One module per figure under src/sparsyfed/analysis/figures/, named like its output.
-FIGURES = [
-    "accuracy_vs_sparsity",
-    "accuracy_vs_communication",
-    "global_sparsity",
-    "regrowth",
-    "mask_iou",
-    "partitions",
-]
 
 RUN_DIR = "results/runs/{dataset}/alpha{alpha}/{method}/s{sparsity}/seed{seed}"
 PARTITION = "results/partitions/{dataset}/alpha{alpha}_n{clients}_seed{pseed}.npz"
@@ -98,7 +100,13 @@ def grid_points():
                 for sparsity in [DENSE_SPARSITY] if method == "dense" else SPARSITIES:
                     for seed in SEEDS:
                         points.append(
-                            dict(dataset=dataset, alpha=alpha, method=method, sparsity=sparsity, seed=seed)
+                            dict(
+                                dataset=dataset,
+                                alpha=alpha,
+                                method=method,
+                                sparsity=sparsity,
+                                seed=seed,
+                            )
                         )
     return points
 
@@ -107,7 +115,9 @@ RUNS = grid_points()
 
 
 def partition_path(dataset, alpha):
-    return PARTITION.format(dataset=dataset, alpha=alpha, clients=NUM_CLIENTS, pseed=PARTITION_SEED)
+    return PARTITION.format(
+        dataset=dataset, alpha=alpha, clients=NUM_CLIENTS, pseed=PARTITION_SEED
+    )
 
 
 def all_partitions():
@@ -165,7 +175,13 @@ def run_settings(wildcards, rounds=None):
 def smoke_point(dataset, method):
     """The grid point a smoke run uses: first alpha, seed and target sparsity of the grid."""
     sparsity = DENSE_SPARSITY if method == "dense" else SPARSITIES[0]
-    return dict(dataset=dataset, alpha=ALPHAS[0], method=method, sparsity=sparsity, seed=SEEDS[0])
+    return dict(
+        dataset=dataset,
+        alpha=ALPHAS[0],
+        method=method,
+        sparsity=sparsity,
+        seed=SEEDS[0],
+    )
 
 
 def smoke_settings(wildcards):
@@ -206,7 +222,9 @@ def analysis_module(relative):
         raise WorkflowError("the sparsyfed package is not installed: pip install -e .")
     path = Path(spec.submodule_search_locations[0]) / relative
     if not path.exists():
-        raise WorkflowError(f"sparsyfed module {path} not found (is the installed package up to date?)")
+        raise WorkflowError(
+            f"sparsyfed module {path} not found (is the installed package up to date?)"
+        )
     return str(path)
 
 
@@ -219,7 +237,9 @@ FIGURE_STYLE = [
 
 
 def figure_code(name):
-    return [analysis_module(f"analysis/figures/{name}.py")] + [analysis_module(p) for p in FIGURE_STYLE]
+    """The module that draws figure `name`, plus the shared style files."""
+    paths = [f"analysis/figures/{name}.py"] + FIGURE_STYLE
+    return [analysis_module(p) for p in paths]
 
 
 def tidy_tables():
@@ -239,7 +259,11 @@ def get_figure_output():
 
 
 def get_smoke_output():
-    return expand("results/smoke/{dataset}/{method}/summary.json", dataset=DATASETS, method=METHODS)
+    return expand(
+        "results/smoke/{dataset}/{method}/summary.json",
+        dataset=DATASETS,
+        method=METHODS,
+    )
 
 
 def get_final_output():

@@ -10,12 +10,12 @@ rule data_check:
         "logs/data_check/{dataset}.log",
     benchmark:
         "results/benchmarks/data_check/{dataset}.tsv"
-    params:
-        data_root=data_root_option,
     threads: lookup(dpath="resources/data/threads", within=config)
     resources:
         mem_mb=lookup(dpath="resources/data/mem_mb", within=config),
         runtime=lookup(dpath="resources/data/runtime", within=config),
+    params:
+        data_root=data_root_option,
     shell:
         "sparsyfed data --dataset {wildcards.dataset} {params.data_root:q} --out {output:q} > {log:q} 2>&1"
 
@@ -31,13 +31,13 @@ rule data_partition:
         "logs/data_partition/{dataset}/alpha{alpha}_n{clients}_seed{pseed}.log",
     benchmark:
         "results/benchmarks/data_partition/{dataset}/alpha{alpha}_n{clients}_seed{pseed}.tsv"
-    params:
-        samples=samples_option,
-        data_root=data_root_option,
     threads: lookup(dpath="resources/data/threads", within=config)
     resources:
         mem_mb=lookup(dpath="resources/data/mem_mb", within=config),
         runtime=lookup(dpath="resources/data/runtime", within=config),
+    params:
+        samples=samples_option,
+        data_root=data_root_option,
     shell:
         "sparsyfed partition --dataset {wildcards.dataset} --alpha {wildcards.alpha}"
         " --clients {wildcards.clients} --seed {wildcards.pseed} {params.samples:q}"

@@ -12,18 +12,22 @@ for name in FIGURES:
             code=figure_code(name),
         output:
             pdf=f"paper_figures/{name}.pdf",
-            png=report(f"paper_figures/{name}.png", caption=f"../report/{name}.rst", category="Figures"),
+            png=report(
+                f"paper_figures/{name}.png",
+                caption=f"../report/{name}.rst",
+                category="Figures",
+            ),
         log:
             f"logs/figures/{name}.log",
         benchmark:
             f"results/benchmarks/figures/{name}.tsv"
-        params:
-            name=name,
-            tables=lambda wildcards, input: os.path.dirname(input.tables[0]),
-            out=lambda wildcards, output: os.path.dirname(output.pdf),
         threads: lookup(dpath="resources/analysis/threads", within=config)
         resources:
             mem_mb=lookup(dpath="resources/analysis/mem_mb", within=config),
             runtime=lookup(dpath="resources/analysis/runtime", within=config),
+        params:
+            name=name,
+            tables=lambda wildcards, input: os.path.dirname(input.tables[0]),
+            out=lambda wildcards, output: os.path.dirname(output.pdf),
         shell:
             "sparsyfed figure {params.name} --tables {params.tables:q} --out {params.out:q} > {log:q} 2>&1"

@@ -19,14 +19,14 @@ rule simulate_run:
         "logs/simulate_run/{dataset}/alpha{alpha}/{method}/s{sparsity}/seed{seed}.log",
     benchmark:
         "results/benchmarks/simulate_run/{dataset}/alpha{alpha}/{method}/s{sparsity}/seed{seed}.tsv"
-    params:
-        settings=run_settings,
-        out=lambda wildcards, output: os.path.dirname(output.summary),
     threads: lookup(dpath="resources/simulate/threads", within=config)
     resources:
         mem_mb=lookup(dpath="resources/simulate/mem_mb", within=config),
         runtime=lookup(dpath="resources/simulate/runtime", within=config),
         gpu=lookup(dpath="resources/simulate/gpu", within=config),
+    params:
+        settings=run_settings,
+        out=lambda wildcards, output: os.path.dirname(output.summary),
     shell:
         "sparsyfed run --set {params.settings:q} partition={input.partition:q} threads={threads}"
         " --out {params.out:q} --record-failure --quiet > {log:q} 2>&1"
@@ -34,7 +34,8 @@ rule simulate_run:
 
 rule simulate_smoke:
     """A run of `smoke.rounds` rounds of one method at the grid's first alpha, sparsity and seed.
-    Without --record-failure: any crash fails the job, which is the point of a smoke test."""
+    Without --record-failure: any crash fails the job, which is the point of a smoke test.
+    """
     input:
         data="results/data/{dataset}.json",
         partition=get_smoke_partition,
@@ -44,14 +45,14 @@ rule simulate_smoke:
         "logs/simulate_smoke/{dataset}/{method}.log",
     benchmark:
         "results/benchmarks/simulate_smoke/{dataset}/{method}.tsv"
-    params:
-        settings=smoke_settings,
-        out=lambda wildcards, output: os.path.dirname(output.summary),
     threads: lookup(dpath="resources/simulate/threads", within=config)
     resources:
         mem_mb=lookup(dpath="resources/simulate/mem_mb", within=config),
         runtime=lookup(dpath="resources/simulate/runtime", within=config),
         gpu=lookup(dpath="resources/simulate/gpu", within=config),
+    params:
+        settings=smoke_settings,
+        out=lambda wildcards, output: os.path.dirname(output.summary),
     shell:
         "sparsyfed run --set {params.settings:q} partition={input.partition:q} threads={threads}"
         " --out {params.out:q} --quiet > {log:q} 2>&1"

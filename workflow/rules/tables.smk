@@ -10,21 +10,25 @@ for name in PAPER_TABLES:
             tables=tidy_tables(),
             code=analysis_module("analysis/tables.py"),
         output:
-            csv=report(f"paper_figures/{name}.csv", caption=f"../report/{name}.rst", category="Tables"),
+            csv=report(
+                f"paper_figures/{name}.csv",
+                caption=f"../report/{name}.rst",
+                category="Tables",
+            ),
             md=f"paper_figures/{name}.md",
             tex=f"paper_figures/{name}.tex",
         log:
             f"logs/tables/{name}.log",
         benchmark:
             f"results/benchmarks/tables/{name}.tsv"
-        params:
-            name=name,
-            tables=lambda wildcards, input: os.path.dirname(input.tables[0]),
-            out=lambda wildcards, output: os.path.dirname(output.csv),
         threads: lookup(dpath="resources/analysis/threads", within=config)
         resources:
             mem_mb=lookup(dpath="resources/analysis/mem_mb", within=config),
             runtime=lookup(dpath="resources/analysis/runtime", within=config),
+        params:
+            name=name,
+            tables=lambda wildcards, input: os.path.dirname(input.tables[0]),
+            out=lambda wildcards, output: os.path.dirname(output.csv),
         shell:
             "sparsyfed table {params.name} --tables {params.tables:q} --out {params.out:q} > {log:q} 2>&1"
 
@@ -35,16 +39,20 @@ rule tables_claims:
         tables=tidy_tables(),
         code=analysis_module("analysis/claims.py"),
     output:
-        report("paper_figures/claims.md", caption="../report/claims.rst", category="Claims"),
+        report(
+            "paper_figures/claims.md",
+            caption="../report/claims.rst",
+            category="Claims",
+        ),
     log:
         "logs/tables/claims.log",
     benchmark:
         "results/benchmarks/tables/claims.tsv"
-    params:
-        tables=lambda wildcards, input: os.path.dirname(input.tables[0]),
     threads: lookup(dpath="resources/analysis/threads", within=config)
     resources:
         mem_mb=lookup(dpath="resources/analysis/mem_mb", within=config),
         runtime=lookup(dpath="resources/analysis/runtime", within=config),
+    params:
+        tables=lambda wildcards, input: os.path.dirname(input.tables[0]),
     shell:
         "sparsyfed claims --tables {params.tables:q} --out {output:q} > {log:q} 2>&1"

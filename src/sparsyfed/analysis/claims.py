@@ -95,8 +95,24 @@ def _setting(runs: pd.DataFrame, cells: pd.DataFrame, extra: str = "") -> str:
     models = ", ".join(sorted({str(m) for m in used["model"].dropna()})) or "?"
     rounds = ", ".join(sorted({f"{float(r):g}" for r in used["rounds"].dropna()})) or "?"
     ns = sorted({int(n) for n in cells["n"]}) if "n" in cells else []
-    n_text = f"; n = {ns[0]}–{ns[-1]} seeds per cell" if ns and ns[0] != ns[-1] else (f"; n = {ns[0]} seed(s) per cell" if ns else "")
+    n_text = f"; n = {ns[0]}–{ns[-1]} seeds per cell" if ns and ns[0] != ns[-1] else (f"; n = {ns[0]} seed{'s' if ns[0] != 1 else ''} per cell" if ns else "")
     return "; ".join(parts) + f"; model {models}; {rounds} rounds{n_text}" + (f"; {extra}" if extra else "")
+
+
+def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows in display order: dataset, then alpha from IID to 0.1, then sparsity."""
+    if frame.empty:
+        return frame
+    d_rank = {d: i for i, d in enumerate(names.order_datasets(frame["dataset"]))}
+    keys = frame.assign(_d=frame["dataset"].map(d_rank), _a=-frame["alpha"].astype(float))
+    cols = ["_d", "_a"] + (["sparsity"] if "sparsity" in frame.columns else [])
+    return keys.sort_values(cols, kind="stable").drop(columns=["_d", "_a"]).reset_index(drop=True)
+
+
+def _span(values: pd.Series, digits: int = 2) -> str:
+    """'90.00' when all equal, else '80.00–85.00'."""
+    lo, hi = float(values.min()), float(values.max())
+    return f"{lo:.{digits}f}" if round(lo, digits) == round(hi, digits) else f"{lo:.{digits}f}–{hi:.{digits}f}"
 
 
 def _fmt_ratio(r: float) -> str:
@@ -116,7 +132,7 @@ def claim1(runs: pd.DataFrame, authors: pd.DataFrame) -> ClaimResult:
                              f"({r.acc_mean_sf - r.acc_mean_dense:+.2f} pp)" for r in a.itertuples())
     stats = _stats(runs, "final_test_acc", 100.0)
     sf, dense = _pick(stats, "sparsyfed", CLAIM1_SPARSITY), _pick(stats, "dense")
-    pairs = sf.merge(dense, on=["dataset", "alpha"], suffixes=("_sf", "_dense"))
+    pairs = _ordered(sf.merge(dense, on=["dataset", "alpha"], suffixes=("_sf", "_dense")))
     if sf.empty or pairs.empty:
         reason = ("no finished SparsyFed run at 95 % sparsity" if sf.empty
                   else "no finished dense run at the dataset and α of the SparsyFed runs at 95 %")
@@ -148,7 +164,7 @@ def claim2(runs: pd.DataFrame) -> ClaimResult:
     stats = _stats(runs, col)
     sf = _pick(stats, "sparsyfed")
     base = stats[stats["method"].isin(("topk", "zerofl"))]
-    pairs = sf.merge(base, on=["dataset", "alpha", "sparsity"], suffixes=("_sf", "_base"))
+    pairs = _ordered(sf.merge(base, on=["dataset", "alpha", "sparsity"], suffixes=("_sf", "_base")))
     if sf.empty or pairs.empty:
         reason = "no finished SparsyFed run" if sf.empty else "no finished Top-K or ZeroFL run at a setting SparsyFed ran"
         return ClaimResult(2, text, authors_text, "—", "—", NOT_TESTABLE, reason)
@@ -201,7 +217,7 @@ def claim3(runs: pd.DataFrame, authors: pd.DataFrame) -> ClaimResult:
         authors_text += " (behind " + ", ".join(f"{names.method_name(r.best)} on {names.dataset_name(r.dataset)} at "
                                                 f"{names.sparsity_label(r.sparsity)}" for r in lost.itertuples()) + ")"
     stats = _stats(runs, "final_test_acc", 100.0)
-    w = _wins(stats[np.isclose(stats["alpha"], CLAIM3_ALPHA)])
+    w = _ordered(_wins(stats[np.isclose(stats["alpha"], CLAIM3_ALPHA)]))
     if w.empty:
         at01 = stats[np.isclose(stats["alpha"], CLAIM3_ALPHA)]
         reason = ("α = 0.1 is not in the grid (or no run there finished)" if at01.empty
@@ -238,7 +254,7 @@ def claim4(runs: pd.DataFrame) -> ClaimResult:
     down = _stats(per_round, "down_per_round")
     sf = _pick(est, "sparsyfed", CLAIM1_SPARSITY)
     dense = _pick(est, "dense")
-    pairs = sf.merge(dense, on=["dataset", "alpha"], suffixes=("_sf", "_dense"))
+    pairs = _ordered(sf.merge(dense, on=["dataset", "alpha"], suffixes=("_sf", "_dense")))
     if sf.empty or pairs.empty:
         reason = ("no finished SparsyFed run at 95 % sparsity (the claim's setting)" if sf.empty
                   else "no finished dense run at the dataset and α of the SparsyFed runs at 95 %")
@@ -291,18 +307,18 @@ def claim5(runs: pd.DataFrame) -> ClaimResult:
     s_star = pick_sparsity(sf_all["sparsity"], CLAIM5_SPARSITY)
     target = 100 * s_star
     cells = stats[np.isclose(stats["sparsity"], s_star)]
-    sf = _pick(cells, "sparsyfed")
+    sf = _ordered(_pick(cells, "sparsyfed"))
     details, failures, measured = [], [], []
     for r in sf.itertuples():
         details.append(f"{_where(r.dataset, r.alpha, s_star)}: SparsyFed {r.mean:.2f} %")
         if r.mean < target - SPARSITY_TOL_PP:
             failures.append(f"SparsyFed at {r.mean:.2f} % in {_where(r.dataset, r.alpha)}")
-    measured.append(f"SparsyFed {sf['mean'].min():.2f}–{sf['mean'].max():.2f} %")
-    base = cells[cells["method"].isin(("topk", "zerofl")) & cells["dataset"].isin(sf["dataset"])
-                 & cells["alpha"].isin(sf["alpha"])]
+    measured.append(f"SparsyFed {_span(sf['mean'])} %")
+    base = _ordered(cells[cells["method"].isin(("topk", "zerofl")) & cells["dataset"].isin(sf["dataset"])
+                 & cells["alpha"].isin(sf["alpha"])])
     for method in names.order_methods(base["method"]):
         b = base[base["method"] == method]
-        measured.append(f"{names.method_name(method)} {b['mean'].min():.2f}–{b['mean'].max():.2f} %")
+        measured.append(f"{names.method_name(method)} {_span(b['mean'])} %")
         for r in b.itertuples():
             details.append(f"{_where(r.dataset, r.alpha, s_star)}: {names.method_name(method)} {r.mean:.2f} %")
             if r.mean >= target - WELL_BELOW_PP:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -44,6 +45,7 @@ RUN_COLUMNS = GRID + [
     "regrowth_local_mean", "regrowth_pruned_mean", "regrowth_global_mean",
     "cum_bytes_down", "cum_bytes_up", "cum_authors_comm_params", "flops_rel_mean", "wall_s", "run_dir",
 ]
+INT_COLUMNS = ["seed", "rounds", "rounds_completed", "num_clients", "clients_per_round"]
 LAYER_COLUMNS = ["round", "layer", "numel", "density"]
 IOU_COLUMNS = GRID + ["round_a", "round_b", "iou"]
 PARTITION_COLUMNS = ["dataset", "alpha", "num_clients", "partition_seed", "client", "class", "count"]
@@ -260,6 +262,7 @@ def read_run(run_dir: str | Path, max_masks: int = MAX_MASKS) -> dict:
         if key != "wall_s" and (value is None or isinstance(value, (str, int, float, bool))):
             row[f"prov_{key}"] = value
     row = _normalise(row)
+    _check_path(run_dir, row)
 
     head = {k: row[k] for k in GRID}
     rounds = rounds.copy()
@@ -288,6 +291,19 @@ def _normalise(row: dict) -> dict:
     if row["method"] == "dense":
         row["sparsity"] = 0.0
     return row
+
+
+def _check_path(run_dir: Path, row: dict) -> None:
+    """Warn when a folder that follows the run layout disagrees with its summary's config (the config wins)."""
+    from_path = _grid_from_path(run_dir)
+    if _isnan(from_path["dataset"]):
+        return
+    from_path = _normalise({**from_path, "method": from_path["method"]})
+    differ = [f"{k}: path {from_path[k]!r}, config {row[k]!r}" for k in ("dataset", "alpha", "method", "sparsity", "seed")
+              if not _isnan(from_path[k]) and from_path[k] != row[k]]
+    if differ:
+        warnings.warn(f"{run_dir}: folder name and summary.json config disagree ({'; '.join(differ)}); "
+                      "using the config", UserWarning, stacklevel=3)
 
 
 def _isnan(value) -> bool:
@@ -364,6 +380,9 @@ def collect(run_dirs: Iterable[str | Path], partition_files: Iterable[str | Path
         "mask_iou": _concat([p["mask_iou"] for p in parts], IOU_COLUMNS),
         "partitions": _concat([read_partition(f) for f in partition_files], PARTITION_COLUMNS),
     }
+    for col in INT_COLUMNS:
+        if col in tables["runs"].columns:
+            tables["runs"][col] = pd.to_numeric(tables["runs"][col], errors="coerce").astype("Int64")
     out_dir = Path(out_dir)
     written = {}
     for name, frame in tables.items():

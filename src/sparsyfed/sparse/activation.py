@@ -103,8 +103,8 @@ class ActivationPruner:
         self._total = 0
 
     def density(self) -> float:
-        """Kept fraction of the saved input over the session's training batches (1.0 when nothing was
-        pruned or nothing ran): non-zeros saved / entries, counting a batch that was not pruned as kept."""
+        """Kept fraction of the saved input over the session's training batches: non-zeros saved /
+        entries, where a batch seen at s_l = 0 (not pruned) counts as fully kept; 1.0 if nothing ran."""
         if self._total == 0:
             return 1.0
         return float(self._kept) / self._total

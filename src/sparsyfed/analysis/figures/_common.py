@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from sparsyfed.analysis import names, style
 from sparsyfed.analysis.stats import n_range_note
@@ -25,13 +26,6 @@ def mark_empty(ax, message: str = "no finished runs") -> None:
     ax.set_axis_off()
     ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, fontsize=8, color="0.4",
             wrap=True)
-
-
-def hide_unused(axes, used: set[tuple[int, int]]) -> None:
-    for i in range(axes.shape[0]):
-        for j in range(axes.shape[1]):
-            if (i, j) not in used:
-                axes[i, j].set_axis_off()
 
 
 def legend_below(fig, axes, extra: list | None = None, ncol: int = 4) -> None:
@@ -59,6 +53,12 @@ def no_data(out_dir: str | Path, name: str, message: str) -> list[Path]:
     with style.figure(1, 1, extra_height=0.0) as (fig, axes):
         mark_empty(axes[0, 0], message)
         return style.save(fig, out_dir, name)
+
+
+def round_axis(ax) -> None:
+    """x axis of rounds: integer ticks only."""
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("round")
 
 
 def ok_runs(frame: pd.DataFrame) -> pd.DataFrame:

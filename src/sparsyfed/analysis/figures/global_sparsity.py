@@ -16,7 +16,8 @@ from pathlib import Path
 
 from sparsyfed.analysis import names, style
 from sparsyfed.analysis.collect import read_table
-from sparsyfed.analysis.figures._common import legend_below, mark_empty, no_data, ok_runs, panel_title, seeds_title
+from sparsyfed.analysis.figures._common import (legend_below, mark_empty, no_data, ok_runs, panel_title,
+                                                round_axis, seeds_title)
 from sparsyfed.analysis.stats import round_stats
 
 NAME = "global_sparsity"
@@ -51,7 +52,7 @@ def make(tables_dir: str | Path, out_dir: str | Path) -> list[Path]:
                                     line["mean"] + line["std"].fillna(0.0), color=style.color(method),
                                     alpha=style.BAND_ALPHA, lw=0)
                 ax.set_title(title)
-                ax.set_xlabel("round")
+                round_axis(ax)
                 ax.set_ylabel("global sparsity (%)")
         legend_below(fig, axes)
         seeds_title(fig, stats["n"], "FLASH omitted (fixed mask)")

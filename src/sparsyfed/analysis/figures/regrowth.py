@@ -22,7 +22,8 @@ import numpy as np
 
 from sparsyfed.analysis import names, style
 from sparsyfed.analysis.collect import read_table
-from sparsyfed.analysis.figures._common import legend_below, mark_empty, no_data, ok_runs, panel_title, seeds_title
+from sparsyfed.analysis.figures._common import (legend_below, mark_empty, no_data, ok_runs, panel_title,
+                                                round_axis, seeds_title)
 from sparsyfed.analysis.stats import pick_sparsity, round_stats
 
 NAME = "regrowth"
@@ -61,7 +62,7 @@ def make(tables_dir: str | Path, out_dir: str | Path) -> list[Path]:
                 ax.set_yscale("symlog", linthresh=1.0)
                 ax.set_ylim(bottom=-0.3)  # keep zero-regrowth lines off the axis spine
                 ax.set_title(title)
-                ax.set_xlabel("round")
+                round_axis(ax)
                 ax.set_ylabel(f"{COLUMN} (weights)")
         legend_below(fig, axes)
         seeds_title(fig, ns, f"{COLUMN}: zero in received model, non-zero after local training")
