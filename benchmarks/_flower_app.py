@@ -29,7 +29,7 @@ from sparsyfed.config import load_config
 from sparsyfed.data import load_dataset
 from sparsyfed.data.partition import lda_partition
 from sparsyfed.fl.client import local_train
-from sparsyfed.fl.engine import prunable_keys
+from sparsyfed.models import prunable_keys
 from sparsyfed.fl.evaluate import evaluate
 from sparsyfed.fl.schedule import client_seed, lr_at, sample_clients
 from sparsyfed.methods import RoundContext, make_method

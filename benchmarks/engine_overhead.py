@@ -47,10 +47,14 @@ def engine_run(cfg, clock: RoundClock) -> dict:
     engine.sample_clients = clock.wrap(original)
     out = Path(tempfile.mkdtemp(prefix="bench-engine-"))
     try:
-        return engine.run(cfg, out / "run", progress=False)
+        summary = engine.run(cfg, out / "run", progress=False)
     finally:
         engine.sample_clients = original
         shutil.rmtree(out, ignore_errors=True)
+    if summary["status"] != "ok":
+        raise SystemExit(f"engine run {summary['status']} after round {summary['rounds_completed']} "
+                         f"({summary.get('error')}); lower lr with --set lr=...")
+    return summary
 
 
 class BareLoop:

@@ -58,6 +58,8 @@ def engine_side(args) -> dict:
         summary = engine.run(cfg, out / "run", progress=False)
     finally:
         shutil.rmtree(out, ignore_errors=True)
+    if summary["status"] != "ok":
+        raise SystemExit(f"engine run {summary['status']}: {summary.get('error')}; lower lr with --set lr=...")
     return {"round_times": clock.round_times(), "test_acc": summary["final"]["test_acc"]}
 
 

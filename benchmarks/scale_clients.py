@@ -38,7 +38,7 @@ def child(args) -> dict:
 
     set_threads(args.threads)
     cfg = load_config(None, ["dataset=fashion_mnist", "model=small_cnn", f"num_clients={args.child}",
-                             f"samples_per_client={args.samples_per_client}", "clients_per_round=10",
+                             f"samples_per_client={args.samples_per_client}", "clients_per_round=10", "lr=0.1",
                              f"rounds={args.rounds}", f"eval_every={args.rounds}", f"threads={args.threads}",
                              f"device={args.device}"] + args.set)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

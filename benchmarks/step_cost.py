@@ -28,7 +28,7 @@ import torch
 from torch.nn import functional as F
 
 from _common import device_of, machine, median, set_threads, sync
-from sparsyfed.fl.engine import prunable_keys
+from sparsyfed.models import prunable_keys
 from sparsyfed.methods import RoundContext, make_method
 from sparsyfed.models import build_model
 

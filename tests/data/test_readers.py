@@ -7,7 +7,6 @@ file:// URLs and fails on anything else.
 from __future__ import annotations
 
 import gzip
-import io
 import os
 import pickle
 import tarfile

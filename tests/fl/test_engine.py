@@ -29,7 +29,7 @@ def test_run_writes_every_output(tiny_run, tmp_path):
 
 def test_same_config_same_numbers(tiny_run, tmp_path):
     a = run(load_config(None, tiny_run), tmp_path / "a", progress=False)
-    b = run(load_config(None, tiny_run), tmp_path / "b", progress=False)
+    run(load_config(None, tiny_run), tmp_path / "b", progress=False)
     ra = pd.read_csv(tmp_path / "a" / "rounds.csv").drop(columns=TIMING)
     rb = pd.read_csv(tmp_path / "b" / "rounds.csv").drop(columns=TIMING)
     pd.testing.assert_frame_equal(ra, rb)

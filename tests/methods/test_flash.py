@@ -2,37 +2,17 @@
 
 import pytest
 import torch
-from torch import nn
-from torch.nn import functional as F
+from _helpers import local_train
 
 from sparsyfed.errors import UserError
 from sparsyfed.methods import RoundContext, make_method
 from sparsyfed.methods.flash import FlashParams
-from sparsyfed.models import build_model
-
-
-def _prunable(model):
-    return tuple(f"{n}.weight" for n, m in model.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear)))
-
-
-def _local_train(method, model, state, ctx, steps=3, seed=0):
-    model.load_state_dict(state)
-    model.train()
-    method.prepare_client(model, ctx)
-    opt = torch.optim.SGD(model.parameters(), lr=0.1, weight_decay=1e-3)
-    g = torch.Generator().manual_seed(seed)
-    for _ in range(steps):
-        x, y = torch.randn(8, 1, 28, 28, generator=g), torch.randint(0, 10, (8,), generator=g)
-        opt.zero_grad()
-        F.cross_entropy(model(x), y).backward()
-        method.after_backward(model, ctx)
-        opt.step()
-    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+from sparsyfed.models import build_model, prunable_keys
 
 
 def _round(method, model, glob, keys, rnd, weights=(100.0, 300.0)):
     ctx = RoundContext(rnd, 4, 0.1, 0, keys)
-    trained = [_local_train(method, model, glob, RoundContext(rnd, 4, 0.1, 0, keys, c), seed=10 * rnd + c)
+    trained = [local_train(method, model, glob, RoundContext(rnd, 4, 0.1, 0, keys, c), seed=10 * rnd + c)
                for c in range(len(weights))]
     uploads = [method.postprocess_upload(t, ctx) for t in trained]
     new = method.postprocess_global(method.aggregate(uploads, list(weights), ctx), ctx)
@@ -42,7 +22,7 @@ def _round(method, model, glob, keys, rnd, weights=(100.0, 300.0)):
 def _setup(model_name="small_cnn", **params):
     method = make_method("flash", 0.9, params)
     model = build_model(model_name, 1, 10, method.layers(), torch.Generator().manual_seed(0))
-    return method, model, _prunable(model)
+    return method, model, prunable_keys(model)
 
 
 def test_round_one_fixes_mask_with_mean_density_per_tensor():
@@ -76,7 +56,7 @@ def test_mask_scope_all_freezes_zero_biases_prunable_does_not():
     for scope, frozen in (("all", True), ("prunable", False)):
         method, model, keys = _setup(mask_scope=scope)
         ctx = RoundContext(1, 4, 0.1, 0, keys, 0)
-        trained = _local_train(method, model, model.state_dict(), ctx)
+        trained = local_train(method, model, model.state_dict(), ctx)
         assert all(bool(torch.all(trained[k] == 0)) == frozen for k in ("conv1.bias", "fc1.bias", "fc2.bias"))
 
 

@@ -2,40 +2,21 @@
 
 import pytest
 import torch
+from _helpers import local_train
 from torch import nn
-from torch.nn import functional as F
 
 from sparsyfed.errors import UserError
 from sparsyfed.methods import RoundContext, make_method
 from sparsyfed.methods.sparsyfed import SparsyFed, SparsyFedParams
-from sparsyfed.models import build_model
+from sparsyfed.models import build_model, prunable_keys
 from sparsyfed.sparse.powerprop import PowerpropConv2d, PowerpropLinear
 from sparsyfed.sparse.pruning import count_zeros
-
-
-def _prunable(model):
-    return tuple(f"{n}.weight" for n, m in model.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear)))
-
-
-def _local_train(method, model, state, ctx, steps=3, seed=0):
-    model.load_state_dict(state)
-    model.train()
-    method.prepare_client(model, ctx)
-    opt = torch.optim.SGD(model.parameters(), lr=0.1, weight_decay=1e-3)
-    g = torch.Generator().manual_seed(seed)
-    for _ in range(steps):
-        x, y = torch.randn(8, 1, 28, 28, generator=g), torch.randint(0, 10, (8,), generator=g)
-        opt.zero_grad()
-        F.cross_entropy(model(x), y).backward()
-        method.after_backward(model, ctx)
-        opt.step()
-    return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
 
 def _setup(s=0.9, **params):
     method = make_method("sparsyfed", s, params)
     model = build_model("resnet_small", 1, 10, method.layers(), torch.Generator().manual_seed(0))
-    return method, model, _prunable(model)
+    return method, model, prunable_keys(model)
 
 
 def test_layers_default_and_converted_shortcuts():
@@ -60,7 +41,7 @@ def test_no_pruned_entry_regrows_and_fedavg_support_within_union():
     ctx = RoundContext(2, 5, 0.1, 0, keys, 0)
     glob = method.postprocess_upload(model.state_dict(), ctx)
     # Execute
-    trained = [_local_train(method, model, glob, ctx, seed=c) for c in range(2)]
+    trained = [local_train(method, model, glob, ctx, seed=c) for c in range(2)]
     uploads = [method.postprocess_upload(t, ctx) for t in trained]
     new = method.postprocess_global(method.aggregate(uploads, [1.0, 3.0], ctx), ctx)
     # Assert: zero in the received model -> still zero after local training (regrowth_local = 0)
@@ -78,7 +59,7 @@ def test_plain_shortcuts_may_regrow_but_powerprop_layers_do_not():
     method, model, keys = _setup()
     ctx = RoundContext(2, 5, 0.1, 0, keys, 0)
     glob = method.postprocess_upload(model.state_dict(), ctx)
-    trained = _local_train(method, model, glob, ctx)
+    trained = local_train(method, model, glob, ctx)
     regrowth = {k: int(((glob[k] == 0) & (trained[k] != 0)).sum()) for k in keys}
     assert all(v == 0 for k, v in regrowth.items() if "shortcut" not in k)
     assert sum(v for k, v in regrowth.items() if "shortcut" in k) > 0
@@ -87,10 +68,10 @@ def test_plain_shortcuts_may_regrow_but_powerprop_layers_do_not():
 def test_activation_density_follows_weight_sparsity_and_resets():
     method, model, keys = _setup(s=0.8)
     ctx = RoundContext(2, 5, 0.1, 0, keys, 0)
-    dense = _local_train(method, model, model.state_dict(), ctx, steps=1)
+    dense = local_train(method, model, model.state_dict(), ctx, steps=1)
     assert all(d == 1.0 for d in method.activation_density(model).values())  # dense weights: no pruning
     glob = method.postprocess_upload(dense, ctx)
-    _local_train(method, model, glob, ctx, steps=2)
+    local_train(method, model, glob, ctx, steps=2)
     density = method.activation_density(model)
     assert "stem.0" in density and "fc" in density and not any("shortcut" in n for n in density)
     mods = dict(model.named_modules())

@@ -2,40 +2,21 @@
 
 import pytest
 import torch
+from _helpers import local_train
 from torch import nn
-from torch.nn import functional as F
 
 from sparsyfed.errors import UserError
 from sparsyfed.methods import RoundContext, make_method
 from sparsyfed.methods.zerofl import SwatConv2d, SwatLinear, ZeroFLParams
-from sparsyfed.models import build_model
+from sparsyfed.models import build_model, prunable_keys
 from sparsyfed.sparse.activation import keep_count
 from sparsyfed.sparse.pruning import count_zeros
-
-
-def _prunable(model):
-    return tuple(f"{n}.weight" for n, m in model.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear)))
-
-
-def _local_train(method, model, state, ctx, steps=3, seed=0):
-    model.load_state_dict(state)
-    model.train()
-    method.prepare_client(model, ctx)
-    opt = torch.optim.SGD(model.parameters(), lr=0.1, weight_decay=1e-3)
-    g = torch.Generator().manual_seed(seed)
-    for _ in range(steps):
-        x, y = torch.randn(8, 1, 28, 28, generator=g), torch.randint(0, 10, (8,), generator=g)
-        opt.zero_grad()
-        F.cross_entropy(model(x), y).backward()
-        method.after_backward(model, ctx)
-        opt.step()
-    return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
 
 def _setup(s=0.9, **params):
     method = make_method("zerofl", s, params)
     model = build_model("resnet_small", 1, 10, method.layers(), torch.Generator().manual_seed(0))
-    return method, model, _prunable(model)
+    return method, model, prunable_keys(model)
 
 
 def test_first_conv_and_shortcuts_stay_dense_and_plain():
@@ -45,7 +26,7 @@ def test_first_conv_and_shortcuts_stay_dense_and_plain():
     assert all(type(m) is nn.Conv2d for n, m in mods.items() if n.endswith("shortcut.0"))
     assert isinstance(mods["stages.0.conv1"], SwatConv2d) and isinstance(model.fc, SwatLinear)
     ctx = RoundContext(1, 5, 0.1, 0, keys, 0)
-    _local_train(method, model, model.state_dict(), ctx)
+    local_train(method, model, model.state_dict(), ctx)
     model(torch.randn(2, 1, 28, 28))  # a training forward sparsifies the SWAT weights in place
     trained = model.state_dict()
     assert int(torch.count_nonzero(trained["stem.0.weight"])) == trained["stem.0.weight"].numel()
@@ -88,7 +69,7 @@ def test_eval_mode_leaves_weights_alone():
 def test_upload_pruned_to_s_minus_mask_ratio(m):
     method, model, keys = _setup(s=0.9, mask_ratio=m)
     ctx = RoundContext(1, 5, 0.1, 0, keys, 0)
-    trained = _local_train(method, model, model.state_dict(), ctx, steps=1)
+    trained = local_train(method, model, model.state_dict(), ctx, steps=1)
     up = method.postprocess_upload(trained, ctx)
     total = sum(trained[k].numel() for k in keys)
     assert count_zeros(up, keys)[0] == max(round((0.9 - m) * total), count_zeros(trained, keys)[0])

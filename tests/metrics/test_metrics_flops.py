@@ -1,7 +1,6 @@
 """Analytic FLOPs relative to dense and per-layer MACs from a forward pass (SPEC section 5)."""
 
 import pytest
-import torch
 from torch import nn
 
 from sparsyfed.metrics.flops import layer_macs, relative_flops

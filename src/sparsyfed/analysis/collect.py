@@ -346,7 +346,8 @@ def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
 
 def _check_unique(runs: pd.DataFrame) -> None:
     key = ["dataset", "alpha", "method", "sparsity", "seed"]
-    dup = runs[runs.duplicated(key, keep=False)]
+    placed = runs.dropna(subset=key)  # folders whose grid point is unknown cannot clash
+    dup = placed[placed.duplicated(key, keep=False)]
     if len(dup):
         first = dup.sort_values("run_dir").groupby(key, dropna=False)["run_dir"].apply(list).iloc[0]
         raise UserError(f"--runs: {first[0]} and {first[1]} are the same grid point (dataset, alpha, method, "

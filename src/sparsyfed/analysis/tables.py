@@ -234,7 +234,6 @@ def paper_comparison(runs: pd.DataFrame) -> tuple[pd.DataFrame, list[Block]]:
     paper = paper_numbers()
     paper = paper.assign(sparsity=paper["sparsity"].fillna(0.0))
     ours = _acc_stats(runs)
-    n_exp = expected_seeds(runs)
     ok = runs[runs["status"] == "ok"]
     setting = {}
     for key, group in ok.groupby(CELL, dropna=False):

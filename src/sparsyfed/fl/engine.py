@@ -38,7 +38,7 @@ from sparsyfed.io import atomic_path, write_csv, write_json
 from sparsyfed.methods import Method, RoundContext, State, make_method
 from sparsyfed.metrics.flops import layer_macs
 from sparsyfed.metrics.rounds import client_metrics, round_metrics
-from sparsyfed.models import build_model
+from sparsyfed.models import build_model, prunable_keys
 
 SUMMARY = "summary.json"
 CUMULATIVE = {"bytes_down": "cum_bytes_down", "bytes_up": "cum_bytes_up",
@@ -67,11 +67,6 @@ def resolve_device(name: str) -> torch.device:
     if name.startswith("cuda") and not torch.cuda.is_available():
         raise UserError(f"device: {name!r} requested but CUDA is not available; use device=auto or cpu")
     return torch.device(name)
-
-
-def prunable_keys(model: nn.Module) -> tuple[str, ...]:
-    """State keys of the prunable weights: `.weight` of every Conv2d/Linear (subclasses included)."""
-    return tuple(f"{name}.weight" for name, m in model.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear)))
 
 
 def _partition_for(cfg: RunConfig, data: ArrayDataset) -> Partition:

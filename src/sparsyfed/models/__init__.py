@@ -27,4 +27,9 @@ def build_model(name: str, in_channels: int, num_classes: int, layers: LayerFact
     return init_model_(MODELS[name](in_channels, num_classes, layers), generator)
 
 
-__all__ = ["MODELS", "build_model", "LayerFactory", "PLAIN"]
+def prunable_keys(model: nn.Module) -> tuple[str, ...]:
+    """State keys of the prunable weights: `.weight` of every Conv2d/Linear (subclasses included)."""
+    return tuple(f"{name}.weight" for name, m in model.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear)))
+
+
+__all__ = ["MODELS", "build_model", "prunable_keys", "LayerFactory", "PLAIN"]
