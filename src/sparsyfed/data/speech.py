@@ -24,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from scipy.signal import resample_poly
 
 from sparsyfed.data.base import ArrayDataset
 from sparsyfed.data.fetch import extract_tar
@@ -97,6 +96,8 @@ def pad_or_crop(x: np.ndarray, length: int = SAMPLE_RATE) -> np.ndarray:
 
 def preprocess(waves: np.ndarray) -> np.ndarray:
     """(n, 16000) samples at 16 kHz -> (n, 8000) int16 at 8 kHz via resample_poly(x, 1, 2), rounded and clipped."""
+    from scipy.signal import resample_poly  # lazy: scipy.signal costs a second at every start-up
+
     y = resample_poly(waves.astype(np.float64), 1, 2, axis=-1)
     return np.clip(np.rint(y), -32768, 32767).astype(np.int16)
 
