@@ -19,10 +19,12 @@
 #                                                (dense runs once per dataset x alpha x seed, as s0)
 #   results/smoke/{dataset}/{method}/summary.json                short run per method (target `smoke`)
 #   results/tables/{rounds,runs,layers,mask_iou,partitions}.csv  tidy tables (`sparsyfed collect`)
-#   results/benchmarks/{rule}/...tsv                             Snakemake's time and memory per job
 #   paper_figures/{table1,table2,paper_comparison}.{csv,md,tex}  paper tables
 #   paper_figures/{figure}.{pdf,png}, paper_figures/claims.md    paper figures, claim checks
-#   logs/{rule}/...log                                           one log per job, mirroring its output
+#   logs/{rule}/{wildcards}.log                                  one log per job, named like its output
+#       e.g. logs/simulate_run/{dataset}/alpha{alpha}/{method}/s{sparsity}/seed{seed}.log,
+#       logs/tables/{table}.log, logs/figures/{figure}.log, logs/collect_tables.log
+#   results/benchmarks/...tsv                                    time and memory of each job, same names
 
 
 from snakemake.utils import min_version

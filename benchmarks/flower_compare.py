@@ -6,9 +6,10 @@ engine's `sample_clients`; Flower's `evaluate_fn`, called after every round), an
 per round is the mean over rounds 2..T-1 (evaluation rounds at their share). Final accuracy is the
 centralised test accuracy after round T on both sides. The Flower side lives in `_flower_app.py`.
 
-Same cores: with C cores the engine runs with C intra-op threads, Flower with Ray given C CPUs and
-1 CPU (1 thread) per client, so C clients train at once. Runs alternate engine / Flower; one short
-burn-in pair per core count comes first.
+Same cores: both sides are pinned to the same C CPUs (sched_setaffinity, inherited by Ray's
+processes). The engine runs with threads=C (C worker processes, one thread each, when C > 1),
+Flower with Ray given C CPUs and 1 CPU (1 thread) per client, so C clients train at once.
+Runs alternate engine / Flower; one short burn-in pair per core count comes first.
 
     # Flower in its own virtualenv (torch stays the system's 2.13 CPU build):
     python3 -m venv /tmp/flwr-venv --system-site-packages
@@ -92,9 +93,16 @@ def launch(python: str, side: str, cores: int, rounds: int, args) -> dict:
            "--eval-every", str(args.eval_every), "--result", str(result)]
     if args.set:
         cmd += ["--set", *args.set]
-    env = {**os.environ, "OMP_NUM_THREADS": "1" if side == "flower" else str(cores)}
+    env = {**os.environ, "OMP_NUM_THREADS": "1" if side == "flower" else str(cores),
+           # Ray starts its workers at nice 15; on a machine shared with other jobs that would slow
+           # the Flower clients down for a reason unrelated to the runtime, so run them at nice 0.
+           "RAY_worker_niceness": "0"}
+    cpus = sorted(os.sched_getaffinity(0))[:cores]
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    # pinned to the same `cores` CPUs (Ray's num_cpus only limits how many clients it runs at once;
+    # its driver and workers could otherwise spread over every core of the machine)
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True,
+                          preexec_fn=lambda: os.sched_setaffinity(0, cpus))
     wall = time.perf_counter() - t0
     if proc.returncode != 0 or not result.stat().st_size:
         sys.exit(f"{side} run failed (exit {proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")

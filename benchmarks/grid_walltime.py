@@ -2,15 +2,16 @@
 
 Copies the repository's workflow files (Snakefile, workflow/, config/) into a scratch folder, so
 nothing touches the checkout's results/, and times `snakemake --cores N` there from launch to
-exit. Then reads Snakemake's per-job benchmark files (results/benchmarks/) for the busy time per
-rule: the sum of job wall times over N cores is the best the grid could do with perfect packing.
+exit. Then reads Snakemake's per-job benchmark files (results/benchmarks/) for the time per rule.
 
     python benchmarks/grid_walltime.py                         # default grid, all cores (~20 min)
     python benchmarks/grid_walltime.py --target smoke          # a partial target
     python benchmarks/grid_walltime.py --configfile config/paper.yaml --dry-run
     python benchmarks/grid_walltime.py --keep /tmp/grid-run    # keep the scratch folder
+    python benchmarks/grid_walltime.py --summarise /tmp/grid-run   # per-rule times of a grid folder
 
-Prints the wall time, the number of jobs, the busy seconds per rule and the packing bound.
+Prints the wall time, then per rule the jobs and their mean wall and CPU seconds, and the total
+CPU seconds / cores: the wall time on an idle machine with perfect packing.
 The target for the default grid is 20 minutes on two cores.
 """
 
@@ -40,7 +41,12 @@ def main() -> None:
     ap.add_argument("--target", nargs="*", default=[], help="snakemake targets (default: all)")
     ap.add_argument("--dry-run", action="store_true", help="only count the jobs (snakemake -n)")
     ap.add_argument("--keep", default=None, help="run in this folder and keep it (default: a temp folder)")
+    ap.add_argument("--summarise", default=None, metavar="DIR",
+                    help="only summarise the benchmark files of a (finished or running) grid folder DIR")
     args = ap.parse_args()
+    if args.summarise:
+        summarise(Path(args.summarise) / "results" / "benchmarks", os.cpu_count() or 1)
+        return
 
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-grid-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -67,22 +73,34 @@ def main() -> None:
         print(proc.stdout[-3000:])
         return
 
-    busy, jobs = defaultdict(float), defaultdict(int)
-    for tsv in (work / "results" / "benchmarks").rglob("*.tsv"):
-        rule = tsv.relative_to(work / "results" / "benchmarks").parts[0]
-        with open(tsv) as f:
-            for row in csv.DictReader(f, delimiter="\t"):
-                busy[rule] += float(row["s"])
-                jobs[rule] += 1
     cores = os.cpu_count() if args.cores == "all" else int(args.cores)
-    total = sum(busy.values())
     print(f"wall time {wall:.0f} s = {wall / 60:.1f} min on {cores} cores (target for the default grid: 20 min)")
-    for rule in sorted(busy, key=busy.get, reverse=True):
-        print(f"  {rule:28s} {jobs[rule]:4d} jobs  {busy[rule]:8.0f} s busy  ({busy[rule] / max(jobs[rule], 1):.1f} s/job)")
-    print(f"  benchmarked jobs' busy time / {cores} cores = {total / cores:.0f} s (perfect packing bound); "
-          f"wall / bound = {wall / max(total / cores, 1e-9):.2f}")
+    summarise(work / "results" / "benchmarks", cores)
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def summarise(folder: Path, cores: int) -> None:
+    """Per rule: jobs, wall seconds and CPU seconds from Snakemake's benchmark files in `folder`.
+
+    Total CPU seconds / cores is the grid's wall time on an otherwise idle machine with perfect
+    packing (single-threaded jobs); it is the number to compare with the target when other work
+    shared the machine during the run.
+    """
+    wall, cpu, jobs = defaultdict(float), defaultdict(float), defaultdict(int)
+    for tsv in folder.rglob("*.tsv"):
+        rule = tsv.relative_to(folder).parts[0]
+        with open(tsv) as f:
+            for row in csv.DictReader(f, delimiter="\t"):
+                wall[rule] += float(row["s"])
+                cpu[rule] += float(row["cpu_time"]) if row.get("cpu_time") not in (None, "", "NA") else float(row["s"])
+                jobs[rule] += 1
+    for rule in sorted(cpu, key=cpu.get, reverse=True):
+        print(f"  {rule:34s} {jobs[rule]:4d} jobs  {wall[rule] / jobs[rule]:7.1f} s wall/job  "
+              f"{cpu[rule] / jobs[rule]:7.1f} s CPU/job")
+    total = sum(cpu.values())
+    print(f"  CPU time of the benchmarked jobs {total:.0f} s / {cores} cores = {total / cores / 60:.1f} min "
+          f"(idle-machine bound for these jobs)")
 
 
 if __name__ == "__main__":

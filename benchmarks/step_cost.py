@@ -7,11 +7,14 @@ loads a state pruned by its own `postprocess_upload` at sparsity s, so its layer
 weights a client receives mid-run; `prepare_client` starts a local session before every block.
 Inputs are random normal batches (only shapes matter for time).
 
-A block is one session: `prepare_client`, then --steps steps, each timed (device synchronised on
-CUDA only). Blocks rotate over the methods (dense, sparsyfed, zerofl, dense, ...); the first round
-of blocks is a burn-in. Reported per method: the median step over all measured steps (steady
-state) and the median over blocks of the mean step (the session's first step, where the cuts are
-selected, included), and both as ratios to dense (target for SparsyFed on ResNet-18: <= 1.2).
+A block starts a local session for every method (`prepare_client`), then runs --steps steps,
+rotating over the methods step by step (dense, sparsyfed, zerofl, dense, ...) so that load on a
+shared machine hits all methods alike; each step is timed alone (device synchronised on CUDA
+only). The first block is a burn-in. Reported per method: the median steady step (steps 2.. of
+each session), the median first step of a session (SparsyFed and ZeroFL select their magnitude
+cuts there in "session" mode), and the cost of a whole local session of --session-steps steps
+estimated as (first + (S - 1) x steady) / S (S = 32: 500 samples at batch 16), each as a ratio to
+dense. Target for SparsyFed on ResNet-18: <= 1.2 x dense.
 
     python benchmarks/step_cost.py                                  # both models, batch 16, 1 thread
     python benchmarks/step_cost.py --models resnet18_cifar --steps 8 --repeats 5
@@ -28,9 +31,8 @@ import torch
 from torch.nn import functional as F
 
 from _common import device_of, machine, median, set_threads, sync
-from sparsyfed.models import prunable_keys
 from sparsyfed.methods import RoundContext, make_method
-from sparsyfed.models import build_model
+from sparsyfed.models import build_model, prunable_keys
 
 # model -> (input shape C x H x W, classes): the data each model is built for
 SHAPES = {"small_cnn": ((1, 28, 28), 10), "resnet_small": ((1, 28, 28), 10),
@@ -49,22 +51,17 @@ def make_client(model_name: str, method_name: str, sparsity: float, params: dict
     return method, model, ctx, opt
 
 
-def session(method, model, ctx, opt, x, y, steps: int, device: torch.device) -> list[float]:
-    """prepare_client, then `steps` timed SGD steps; returns the step times (s)."""
-    model.train()
-    method.prepare_client(model, ctx)
-    times = []
-    for _ in range(steps):
-        sync(device)
-        t0 = time.perf_counter()
-        loss = F.cross_entropy(model(x), y)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        method.after_backward(model, ctx)
-        opt.step()
-        sync(device)
-        times.append(time.perf_counter() - t0)
-    return times
+def step(method, model, ctx, opt, x, y, device: torch.device) -> float:
+    """One timed local SGD step as `fl/client.py` runs it (seconds)."""
+    sync(device)
+    t0 = time.perf_counter()
+    loss = F.cross_entropy(model(x), y)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    method.after_backward(model, ctx)
+    opt.step()
+    sync(device)
+    return time.perf_counter() - t0
 
 
 def main() -> None:
@@ -73,13 +70,16 @@ def main() -> None:
     ap.add_argument("--methods", nargs="+", default=["dense", "sparsyfed", "zerofl"])
     ap.add_argument("--sparsity", type=float, default=0.9)
     ap.add_argument("--batch", type=int, default=16)
-    ap.add_argument("--steps", type=int, default=0, help="steps per session (0: 32 for the small CNN, 4 else)")
+    ap.add_argument("--steps", type=int, default=0, help="steps per measured session (0: 32 for the small CNN, 5 else)")
+    ap.add_argument("--session-steps", type=int, default=32, help="S, steps of the local session estimated")
     ap.add_argument("--repeats", type=int, default=3, help="measured sessions per method after one burn-in")
     ap.add_argument("--threads", type=int, default=1, help="torch intra-op threads (0 = all cores)")
     ap.add_argument("--device", default="cpu", help="cpu | cuda | auto")
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
                     help="method parameters for the sparse methods, e.g. conv_threshold=batch")
     args = ap.parse_args()
+    if args.methods[0] != "dense":
+        ap.error("--methods must start with dense (the reference)")
 
     set_threads(args.threads)
     device = device_of(args.device)
@@ -87,25 +87,34 @@ def main() -> None:
     print(machine())
     print(f"batch {args.batch}, sparsity {args.sparsity}, device {device}, method params {params or 'defaults'}")
     for model_name in args.models:
-        (shape, classes), steps = SHAPES[model_name], args.steps or (32 if model_name == "small_cnn" else 4)
+        (shape, classes), steps = SHAPES[model_name], args.steps or (32 if model_name == "small_cnn" else 5)
         gen = torch.Generator().manual_seed(1)
         x = torch.randn(args.batch, *shape, generator=gen).to(device)
         y = torch.randint(0, classes, (args.batch,), generator=gen).to(device)
         clients = {m: make_client(model_name, m, args.sparsity, params, device) for m in args.methods}
-        step_times = {m: [] for m in args.methods}
-        block_means = {m: [] for m in args.methods}
+        first = {m: [] for m in args.methods}
+        steady = {m: [] for m in args.methods}
         for rep in range(args.repeats + 1):
-            for m in args.methods:
-                times = session(*clients[m], x, y, steps, device)
-                if rep > 0:
-                    step_times[m] += times
-                    block_means[m].append(sum(times) / len(times))
-        base_step, base_mean = median(step_times["dense"]), median(block_means["dense"])
-        print(f"\n{model_name} ({steps} steps per session, {args.repeats} sessions per method)")
-        print(f"{'method':18s} {'median step ms':>15s} {'x dense':>8s} {'session mean ms':>16s} {'x dense':>8s}")
+            for method, model, ctx, _ in clients.values():
+                model.train()
+                method.prepare_client(model, ctx)  # a new local session
+            for i in range(steps):
+                k = (rep + i) % len(args.methods)
+                for m in args.methods[k:] + args.methods[:k]:
+                    t = step(*clients[m], x, y, device)
+                    if rep > 0:
+                        (first if i == 0 else steady)[m].append(t)
+        S = args.session_steps
+        ref = {"steady": median(steady["dense"]), "first": median(first["dense"])}
+        ref["session"] = (ref["first"] + (S - 1) * ref["steady"]) / S
+        print(f"\n{model_name} (batch {args.batch}; {args.repeats} sessions of {steps} steps per method)")
+        print(f"{'method':16s} {'steady ms':>10s} {'x dense':>8s} {'first ms':>10s} {'x dense':>8s} "
+              f"{f'{S}-step session ms':>20s} {'x dense':>8s}")
         for m in args.methods:
-            s, b = median(step_times[m]), median(block_means[m])
-            print(f"{m:18s} {1e3 * s:15.2f} {s / base_step:8.3f} {1e3 * b:16.2f} {b / base_mean:8.3f}")
+            st, fi = median(steady[m]), median(first[m])
+            se = (fi + (S - 1) * st) / S
+            print(f"{m:16s} {1e3 * st:10.2f} {st / ref['steady']:8.3f} {1e3 * fi:10.2f} {fi / ref['first']:8.3f} "
+                  f"{1e3 * se:20.2f} {se / ref['session']:8.3f}")
         del clients
 
 

@@ -85,23 +85,35 @@ def load(name: str) -> dict:
 # ---------------------------------------------------------------- dry runs
 
 
-@pytest.mark.parametrize("name", ["default", "paper", "tiny"])
+@pytest.fixture(scope="module")
+def default_plan(tmp_path_factory) -> str:
+    """The dry run of config/config.yaml, with shell commands."""
+    result = snakemake("-n", "-p", "--configfile", str(CONFIGS["default"]), workdir=tmp_path_factory.mktemp("plan"))
+    assert result.returncode == 0, result.stdout[-3000:]
+    return result.stdout
+
+
+@pytest.mark.parametrize("name", ["paper", "tiny"])
 def test_dry_run_plans_the_grid(name, tmp_path):
     result = snakemake("-n", "--configfile", str(CONFIGS[name]), workdir=tmp_path)
     assert result.returncode == 0, result.stdout[-3000:]
     assert job_counts(result.stdout) == expected_counts(load(name))
 
 
-def test_paper_grid_size(tmp_path):
+def test_default_dry_run_plans_the_grid(default_plan):
+    assert job_counts(default_plan) == expected_counts(load("default"))
+    assert job_counts(default_plan)["simulate_run"] == 96
+
+
+def test_paper_grid_size():
     """The paper's grid: 3 datasets x (5 sparse methods x 5 sparsities + dense) x 3 alphas x 3 seeds."""
     config = load("paper")
     assert expected_counts(config)["simulate_run"] == 3 * (5 * 5 + 1) * 3 * 3 == 702
     assert expected_counts(config)["total"] == 726
 
 
-def test_paths_name_the_grid_point(tmp_path):
-    result = snakemake("-n", "-p", "--configfile", str(CONFIGS["default"]), workdir=tmp_path)
-    out = result.stdout
+def test_paths_name_the_grid_point(default_plan):
+    out = default_plan
     for alpha in ("1000", "1", "0.1"):
         assert f"results/partitions/fashion_mnist/alpha{alpha}_n100_seed1337.npz" in out
     assert "results/runs/fashion_mnist/alpha0.1/sparsyfed/s0.95/seed9421/summary.json" in out
@@ -109,7 +121,7 @@ def test_paths_name_the_grid_point(tmp_path):
     assert "alpha1000.0" not in out and "alpha1.0" not in out and "/dense/s0.9" not in out
     # every run setting is on the command line, so the log shows it and params trigger reruns
     run = next(line for line in out.splitlines() if "sparsyfed run" in line and "/zerofl/s0.99/" in line)
-    for setting in ("method=zerofl", "sparsity=0.99", "rounds=20", "samples_per_client=100",
+    for setting in ("method=zerofl", "sparsity=0.99", "rounds=10", "samples_per_client=100",
                     "lr=0.5", "weight_decay=0.001", "device=cpu", "method_params.mask_ratio=0",
                     "--record-failure"):
         assert setting in run
@@ -147,17 +159,46 @@ def test_lint_has_only_accepted_warnings(tmp_path):
     assert titles <= LINTS_ACCEPTED, titles - LINTS_ACCEPTED
 
 
+def schema_errors(config: dict) -> str:
+    """Every schema error of `config` as 'path: message' lines (the schema alone, in-process)."""
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(yaml.safe_load(SCHEMA.read_text()))
+    return "\n".join(f"{'.'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(config))
+
+
+def test_configs_are_valid():
+    for name in CONFIGS:
+        assert schema_errors(load(name)) == "", name
+
+
 @pytest.mark.parametrize("edit, names", [
     (lambda c: c["run"].update(learning_rate=0.1), ["learning_rate"]),
-    (lambda c: c["grid"].update(sparsities=[0.9, 1.5]), ["1.5", "sparsities"]),
-    (lambda c: c["grid"].update(methods=["dense", "fedavg"]), ["fedavg", "methods"]),
-    (lambda c: c["grid"].update(alphas=[0]), ["alphas"]),
+    (lambda c: c.update(grids={}), ["grids"]),
+    (lambda c: c["grid"].update(sparsities=[0.9, 1.5]), ["grid.sparsities.1", "1.5"]),
+    (lambda c: c["grid"].update(sparsities=[0]), ["grid.sparsities.0"]),
+    (lambda c: c["grid"].update(methods=["dense", "fedavg"]), ["grid.methods.1", "fedavg"]),
+    (lambda c: c["grid"].update(alphas=[0]), ["grid.alphas.0"]),
     (lambda c: c["method_params"]["sparsyfed_noact"].update(activation_pruning=True), ["activation_pruning"]),
-    (lambda c: c["datasets"][0].update(model="resnet50"), ["resnet50", "model"]),
-    (lambda c: c["run"].update(clients_per_round=500), ["clients_per_round", "num_clients"]),
-], ids=["unknown-key", "sparsity-range", "unknown-method", "alpha-range", "fixed-param", "unknown-model",
-        "clients-per-round"])
-def test_bad_config_fails_naming_the_key(edit, names, tmp_path):
+    (lambda c: c["method_params"]["sparsyfed"].update(beta=0.5), ["method_params.sparsyfed.beta"]),
+    (lambda c: c["datasets"][0].update(model="resnet50"), ["datasets.0.model", "resnet50"]),
+    (lambda c: c["resources"]["simulate"].update(gpus=1), ["gpus"]),
+    (lambda c: c["run"].update(device="tpu"), ["run.device"]),
+], ids=["unknown-key", "unknown-section", "sparsity-above-1", "sparsity-0", "unknown-method", "alpha-0",
+        "fixed-param", "beta-range", "unknown-model", "unknown-resource", "bad-device"])
+def test_schema_rejects_naming_the_key(edit, names):
+    config = load("tiny")
+    edit(config)
+    errors = schema_errors(config)
+    for name in names:
+        assert name in errors, errors
+
+
+@pytest.mark.parametrize("edit, names", [
+    (lambda c: c["grid"].update(methods=["dense", "fedavg"]), ["fedavg", "['grid']['methods'][1]"]),
+    (lambda c: c["run"].update(clients_per_round=500), ["run.clients_per_round", "partition.num_clients"]),
+], ids=["schema", "cross-check"])
+def test_bad_config_stops_snakemake_naming_the_key(edit, names, tmp_path):
     config = load("tiny")
     edit(config)
     bad = tmp_path / "bad.yaml"

@@ -9,6 +9,7 @@ rule collect_tables:
     input:
         runs=all_run_summaries(),
         partitions=all_partitions(),
+        code=package_files(COLLECT_CODE),
     output:
         tidy_tables(),
     log:

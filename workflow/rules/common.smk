@@ -6,6 +6,7 @@ import json
 import os
 import re
 from decimal import Decimal
+from itertools import product
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -93,22 +94,11 @@ wildcard_constraints:
 
 def grid_points():
     """Every run of the grid as wildcard values; dense once per dataset x alpha x seed, at s0."""
-    points = []
-    for dataset in DATASETS:
-        for alpha in ALPHAS:
-            for method in METHODS:
-                for sparsity in [DENSE_SPARSITY] if method == "dense" else SPARSITIES:
-                    for seed in SEEDS:
-                        points.append(
-                            dict(
-                                dataset=dataset,
-                                alpha=alpha,
-                                method=method,
-                                sparsity=sparsity,
-                                seed=seed,
-                            )
-                        )
-    return points
+    return [
+        dict(dataset=dataset, alpha=alpha, method=method, sparsity=sparsity, seed=seed)
+        for dataset, alpha, method, seed in product(DATASETS, ALPHAS, METHODS, SEEDS)
+        for sparsity in ([DENSE_SPARSITY] if method == "dense" else SPARSITIES)
+    ]
 
 
 RUNS = grid_points()
@@ -172,21 +162,17 @@ def run_settings(wildcards, rounds=None):
     return pairs
 
 
-def smoke_point(dataset, method):
-    """The grid point a smoke run uses: first alpha, seed and target sparsity of the grid."""
-    sparsity = DENSE_SPARSITY if method == "dense" else SPARSITIES[0]
-    return dict(
-        dataset=dataset,
+def smoke_settings(wildcards):
+    """Settings of a smoke run: `smoke.rounds` rounds at the grid's first alpha, sparsity, seed."""
+    sparsity = DENSE_SPARSITY if wildcards.method == "dense" else SPARSITIES[0]
+    point = SimpleNamespace(
+        dataset=wildcards.dataset,
         alpha=ALPHAS[0],
-        method=method,
+        method=wildcards.method,
         sparsity=sparsity,
         seed=SEEDS[0],
     )
-
-
-def smoke_settings(wildcards):
-    point = smoke_point(wildcards.dataset, wildcards.method)
-    return run_settings(SimpleNamespace(**point), rounds=config["smoke"]["rounds"])
+    return run_settings(point, rounds=config["smoke"]["rounds"])
 
 
 # ---------------------------------------------------------------- input functions
@@ -228,18 +214,35 @@ def analysis_module(relative):
     return str(path)
 
 
-# Shared styling code: changing it restyles every figure.
-FIGURE_STYLE = [
+# The code each analysis job runs besides its own module, listed as inputs so that editing it
+# reruns exactly the jobs it affects (a figure module reruns its figure only; the shared
+# statistics and display names rerun every table and figure; the runs are never rerun).
+ANALYSIS_SHARED = ["analysis/stats.py", "analysis/names.py"]
+FIGURE_SHARED = ANALYSIS_SHARED + [
     "analysis/style.py",
     "analysis/sparsyfed.mplstyle",
     "analysis/figures/_common.py",
 ]
+TABLE_CODE = ANALYSIS_SHARED + [
+    "analysis/tables.py",
+    "analysis/render.py",
+    "analysis/paper.py",
+    "analysis/paper_numbers.csv",
+]
+CLAIMS_CODE = ANALYSIS_SHARED + [
+    "analysis/claims.py",
+    "analysis/paper.py",
+]
+COLLECT_CODE = ["analysis/collect.py"]
+
+
+def package_files(relatives):
+    return [analysis_module(p) for p in relatives]
 
 
 def figure_code(name):
-    """The module that draws figure `name`, plus the shared style files."""
-    paths = [f"analysis/figures/{name}.py"] + FIGURE_STYLE
-    return [analysis_module(p) for p in paths]
+    """The module that draws figure `name`, plus the shared analysis and style code."""
+    return package_files([f"analysis/figures/{name}.py"] + FIGURE_SHARED)
 
 
 def tidy_tables():

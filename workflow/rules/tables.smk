@@ -8,7 +8,7 @@ for name in PAPER_TABLES:
             f"tables_{name}"
         input:
             tables=tidy_tables(),
-            code=analysis_module("analysis/tables.py"),
+            code=package_files(TABLE_CODE),
         output:
             csv=report(
                 f"paper_figures/{name}.csv",
@@ -37,7 +37,7 @@ rule tables_claims:
     """Each headline claim of the paper with the measured value and a verdict (Markdown)."""
     input:
         tables=tidy_tables(),
-        code=analysis_module("analysis/claims.py"),
+        code=package_files(CLAIMS_CODE),
     output:
         report(
             "paper_figures/claims.md",
