@@ -7,8 +7,9 @@ per round is the mean over rounds 2..T-1 (evaluation rounds at their share). Fin
 centralised test accuracy after round T on both sides. The Flower side lives in `_flower_app.py`.
 
 Same cores: both sides are pinned to the same C CPUs (sched_setaffinity, inherited by Ray's
-processes). The engine runs with threads=C (C worker processes, one thread each, when C > 1),
-Flower with Ray given C CPUs and 1 CPU (1 thread) per client, so C clients train at once.
+processes). The engine runs with threads=C (C intra-op threads; --engine-threads 1 runs it on
+one thread and leaves the other cores idle), Flower with Ray given C CPUs and 1 CPU (1 thread)
+per client, so C clients train at once.
 Runs alternate engine / Flower; one short burn-in pair per core count comes first.
 
     # Flower in its own virtualenv (torch stays the system's 2.13 CPU build):
@@ -36,9 +37,14 @@ from _common import WORKLOAD, machine, median, spread
 HERE = Path(__file__).resolve().parent
 
 
+def engine_threads(args) -> int:
+    """The engine's torch threads: --engine-threads, else the core count."""
+    return args.engine_threads or args.cores[0]
+
+
 def settings_for(args) -> list[str]:
     return WORKLOAD + [f"rounds={args.rounds}", f"eval_every={args.eval_every}", "device=cpu",
-                       f"threads={args.cores[0]}"] + args.set
+                       f"threads={engine_threads(args)}"] + args.set
 
 
 def engine_side(args) -> dict:
@@ -50,7 +56,7 @@ def engine_side(args) -> dict:
     from _common import RoundClock
     from sparsyfed.config import load_config
 
-    torch.set_num_threads(args.cores[0])
+    torch.set_num_threads(engine_threads(args))
     cfg = load_config(None, settings_for(args))
     clock = RoundClock("cpu")
     engine.sample_clients = clock.wrap(engine.sample_clients)
@@ -91,9 +97,11 @@ def launch(python: str, side: str, cores: int, rounds: int, args) -> dict:
         result = Path(f.name)
     cmd = [python, str(Path(__file__).resolve()), "--side", side, "--cores", str(cores), "--rounds", str(rounds),
            "--eval-every", str(args.eval_every), "--result", str(result)]
+    if args.engine_threads:
+        cmd += ["--engine-threads", str(args.engine_threads)]
     if args.set:
         cmd += ["--set", *args.set]
-    env = {**os.environ, "OMP_NUM_THREADS": "1" if side == "flower" else str(cores),
+    env = {**os.environ, "OMP_NUM_THREADS": "1" if side == "flower" else str(args.engine_threads or cores),
            # Ray starts its workers at nice 15; on a machine shared with other jobs that would slow
            # the Flower clients down for a reason unrelated to the runtime, so run them at nice 0.
            "RAY_worker_niceness": "0"}
@@ -121,6 +129,8 @@ def main() -> None:
     ap.add_argument("--burn-in-rounds", type=int, default=2, help="rounds of the burn-in pair (0: none)")
     ap.add_argument("--flower-python", default=sys.executable, help="python with flwr[simulation] installed")
     ap.add_argument("--engine-python", default=sys.executable)
+    ap.add_argument("--engine-threads", type=int, default=0,
+                    help="engine's torch threads (default: the core count; 1 leaves the other cores idle)")
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="extra settings for both sides")
     ap.add_argument("--side", choices=["engine", "flower"], help=argparse.SUPPRESS)
     ap.add_argument("--result", help=argparse.SUPPRESS)
@@ -132,7 +142,8 @@ def main() -> None:
         return
 
     print(machine())
-    print(f"workload: {' '.join(WORKLOAD)} rounds={args.rounds} eval_every={args.eval_every}")
+    print(f"workload: {' '.join(WORKLOAD)} rounds={args.rounds} eval_every={args.eval_every} "
+          f"engine threads={args.engine_threads or 'cores'}")
     pythons = {"engine": args.engine_python, "flower": args.flower_python}
     for cores in args.cores:
         if args.burn_in_rounds:

@@ -57,21 +57,19 @@ class SparsyFedParams(SparseParams):
 class SparsyFedLayers(LayerFactory):
     """Powerprop conv/linear layers with an optional activation pruner; plain shortcut convs unless converted."""
 
-    beta: float = 1.25
-    activation_pruning: bool = True
-    conv_threshold: str = "session"
-    convert_shortcuts: bool = False
+    params: SparsyFedParams = SparsyFedParams()
 
     def conv(self, in_ch, out_ch, kernel_size, stride=1, padding=0, bias=False, role="body"):
-        if role == "shortcut" and not self.convert_shortcuts:
+        p = self.params
+        if role == "shortcut" and not p.convert_shortcuts:
             return super().conv(in_ch, out_ch, kernel_size, stride, padding, bias, role)
-        pruner = ActivationPruner(self.conv_threshold) if self.activation_pruning else None
+        pruner = ActivationPruner(p.conv_threshold) if p.activation_pruning else None
         return PowerpropConv2d(in_ch, out_ch, kernel_size, stride=stride, padding=padding, bias=bias,
-                               beta=self.beta, pruner=pruner)
+                               beta=p.beta, pruner=pruner)
 
     def linear(self, in_features, out_features, bias=True, role="classifier"):
-        pruner = ActivationPruner("batch") if self.activation_pruning else None
-        return PowerpropLinear(in_features, out_features, bias=bias, beta=self.beta, pruner=pruner)
+        pruner = ActivationPruner("batch") if self.params.activation_pruning else None
+        return PowerpropLinear(in_features, out_features, bias=bias, beta=self.params.beta, pruner=pruner)
 
 
 def pruners(model: nn.Module) -> dict[str, ActivationPruner]:
@@ -84,8 +82,7 @@ class SparsyFed(Method):
     Params = SparsyFedParams
 
     def layers(self) -> LayerFactory:
-        p = self.params
-        return SparsyFedLayers(p.beta, p.activation_pruning, p.conv_threshold, p.convert_shortcuts)
+        return SparsyFedLayers(self.params)
 
     def prepare_client(self, model: nn.Module, ctx: RoundContext) -> None:
         """Client side: start a local session (forget the conv cuts of the previous client)."""
