@@ -89,7 +89,8 @@ def summarise(folder: Path, cores: int) -> None:
     """
     wall, cpu, jobs = defaultdict(float), defaultdict(float), defaultdict(int)
     for tsv in folder.rglob("*.tsv"):
-        rule = tsv.relative_to(folder).parts[0]
+        parts = tsv.relative_to(folder).parts
+        rule = parts[0] if len(parts) > 1 else tsv.stem  # a rule without wildcards: <rule>.tsv
         with open(tsv) as f:
             for row in csv.DictReader(f, delimiter="\t"):
                 wall[rule] += float(row["s"])
