@@ -19,7 +19,14 @@ import time
 from dataclasses import dataclass, field
 
 import torch
-from flwr.app import ArrayRecord, ConfigRecord, Context, Message, MetricRecord, RecordDict
+from flwr.app import (
+    ArrayRecord,
+    ConfigRecord,
+    Context,
+    Message,
+    MetricRecord,
+    RecordDict,
+)
 from flwr.clientapp import ClientApp
 from flwr.serverapp import Grid, ServerApp
 from flwr.serverapp.strategy import FedAvg
@@ -29,11 +36,10 @@ from sparsyfed.config import load_config
 from sparsyfed.data import load_dataset
 from sparsyfed.data.partition import lda_partition
 from sparsyfed.fl.client import local_train
-from sparsyfed.models import prunable_keys
 from sparsyfed.fl.evaluate import evaluate
 from sparsyfed.fl.schedule import client_seed, lr_at, sample_clients
 from sparsyfed.methods import RoundContext, make_method
-from sparsyfed.models import build_model
+from sparsyfed.models import build_model, prunable_keys
 
 _CACHE: dict[str, tuple] = {}  # settings (JSON) -> (cfg, data, partition, model); one per process
 

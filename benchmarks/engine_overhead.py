@@ -22,20 +22,27 @@ Prints each pair, then the medians and the overhead ratio engine / bare (target 
 from __future__ import annotations
 
 import argparse
-import math
 import shutil
 import tempfile
-import time
 from pathlib import Path
 
 import torch
+from _common import (
+    WORKLOAD,
+    RoundClock,
+    device_of,
+    machine,
+    median,
+    set_threads,
+    spread,
+    sync,
+)
 from torch.nn import functional as F
 
-import sparsyfed.fl.engine as engine
-from _common import WORKLOAD, RoundClock, device_of, machine, median, set_threads, spread, sync
 from sparsyfed.config import load_config
 from sparsyfed.data import load_dataset
 from sparsyfed.data.partition import lda_partition
+from sparsyfed.fl import engine
 from sparsyfed.fl.evaluate import evaluate
 from sparsyfed.fl.schedule import client_seed, lr_at, sample_clients
 from sparsyfed.models import PLAIN, build_model

@@ -17,8 +17,8 @@ from __future__ import annotations
 import argparse
 
 import torch
-
 from _common import device_of, machine, median, set_threads, timed
+
 from sparsyfed.data import load_dataset
 from sparsyfed.fl.evaluate import evaluate
 from sparsyfed.models import build_model
@@ -56,8 +56,8 @@ def main() -> None:
         for bs in args.batch_sizes:
             eng, ceil = [], []
             for rep in range(args.repeats + 1):
-                te = timed(lambda: evaluate(model, test_x, test_y, data.normalise, bs), device)
-                tc = timed(lambda: ceiling(model, x_float, bs), device)
+                te = timed(lambda m=model, b=bs: evaluate(m, test_x, test_y, data.normalise, b), device)
+                tc = timed(lambda m=model, b=bs: ceiling(m, x_float, b), device)
                 if rep > 0:
                     eng.append(te)
                     ceil.append(tc)

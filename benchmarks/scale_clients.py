@@ -31,10 +31,10 @@ def child(args) -> dict:
     import shutil
 
     import torch
-
-    import sparsyfed.fl.engine as engine
     from _common import RoundClock, set_threads
+
     from sparsyfed.config import load_config
+    from sparsyfed.fl import engine
 
     set_threads(args.threads)
     cfg = load_config(None, ["dataset=fashion_mnist", "model=small_cnn", f"num_clients={args.child}",
@@ -80,7 +80,7 @@ def main() -> None:
                "--rounds", str(args.rounds), "--threads", str(args.threads), "--device", args.device]
         if args.set:
             cmd += ["--set", *args.set]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             sys.exit(f"N={n} failed:\n{proc.stderr[-3000:]}")
         return json.loads(proc.stdout.strip().splitlines()[-1])

@@ -28,9 +28,9 @@ import argparse
 import time
 
 import torch
+from _common import device_of, machine, median, set_threads, sync
 from torch.nn import functional as F
 
-from _common import device_of, machine, median, set_threads, sync
 from sparsyfed.methods import RoundContext, make_method
 from sparsyfed.models import build_model, prunable_keys
 
