@@ -33,27 +33,22 @@ from flwr.serverapp.strategy import FedAvg
 from flwr.serverapp.strategy.strategy_utils import sample_nodes
 
 from sparsyfed.config import load_config
-from sparsyfed.data import load_dataset
-from sparsyfed.data.partition import lda_partition
 from sparsyfed.fl.client import local_train
+from sparsyfed.fl.engine import prepare
 from sparsyfed.fl.evaluate import evaluate
 from sparsyfed.fl.schedule import client_seed, lr_at, sample_clients
 from sparsyfed.methods import RoundContext, make_method
-from sparsyfed.models import build_model, prunable_keys
+from sparsyfed.models import prunable_keys
 
 _CACHE: dict[str, tuple] = {}  # settings (JSON) -> (cfg, data, partition, model); one per process
 
 
 def _workload(settings: str):
-    """The run config, dataset, partition and a model of the engine's settings (built once per process)."""
+    """The run config, dataset, partition and a model of the engine's settings, built once per process
+    by the engine's own `prepare` (same data layout and initial weights as the engine's run)."""
     if settings not in _CACHE:
-        cfg = load_config(None, json.loads(settings))
-        data = load_dataset(cfg.dataset, cfg.data_root)
-        part = lda_partition(data.train_y.numpy(), data.test_y.numpy(), cfg.num_clients, cfg.alpha,
-                             cfg.partition_seed, cfg.samples_per_client, data.num_classes, cfg.dataset)
-        model = build_model(cfg.model, data.input_shape[0], data.num_classes, make_method(cfg.method).layers(),
-                            torch.Generator().manual_seed(cfg.seed))
-        _CACHE[settings] = (cfg, data, part, model)
+        s = prepare(load_config(None, json.loads(settings)))
+        _CACHE[settings] = (s.cfg, s.data, s.partition, s.model)
     return _CACHE[settings]
 
 

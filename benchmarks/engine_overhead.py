@@ -43,6 +43,7 @@ from sparsyfed.config import load_config
 from sparsyfed.data import load_dataset
 from sparsyfed.data.partition import lda_partition
 from sparsyfed.fl import engine
+from sparsyfed.fl.engine import memory_format, to_layout
 from sparsyfed.fl.evaluate import evaluate
 from sparsyfed.fl.schedule import client_seed, lr_at, sample_clients
 from sparsyfed.models import PLAIN, build_model
@@ -72,7 +73,9 @@ class BareLoop:
         part = lda_partition(data.train_y.numpy(), data.test_y.numpy(), cfg.num_clients, cfg.alpha,
                              cfg.partition_seed, cfg.samples_per_client, data.num_classes, cfg.dataset)
         self.cfg, self.device, self.data = cfg, device, data
-        self.x = data.normalise(data.train_x).to(device)  # (60000, 1, 28, 28) float32, normalised once
+        # (60000, 1, 28, 28) float32, normalised once, in the engine's memory layout
+        self.layout = memory_format(device)
+        self.x = to_layout(data.normalise(data.train_x), device, self.layout)
         self.y = data.train_y.to(device)
         self.idx = torch.as_tensor(part.train_indices, device=device)
 
@@ -80,7 +83,7 @@ class BareLoop:
         """Train `rounds` rounds (lr schedule of the config's round count); returns the test accuracy."""
         cfg, dev = self.cfg, self.device
         model = build_model(cfg.model, self.x.shape[1], self.data.num_classes, PLAIN,
-                            torch.Generator().manual_seed(cfg.seed)).to(dev)
+                            torch.Generator().manual_seed(cfg.seed)).to(dev, memory_format=self.layout)
         global_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
         for rnd in range(1, rounds + 1):
             clock.mark()
@@ -105,7 +108,7 @@ class BareLoop:
             global_state = {k: torch.stack([s[k] for s in states]).mean(0) for k in global_state}
         sync(dev)
         model.load_state_dict(global_state)
-        test_x, test_y = self.data.test_x.to(dev), self.data.test_y.to(dev)
+        test_x, test_y = to_layout(self.data.test_x, dev, self.layout), self.data.test_y.to(dev)
         acc, _ = evaluate(model, test_x, test_y, self.data.normalise, cfg.eval_batch_size)
         return acc
 

@@ -20,6 +20,7 @@ import torch
 from _common import device_of, machine, median, set_threads, timed
 
 from sparsyfed.data import load_dataset
+from sparsyfed.fl.engine import memory_format, to_layout
 from sparsyfed.fl.evaluate import evaluate
 from sparsyfed.models import build_model
 
@@ -44,7 +45,8 @@ def main() -> None:
     set_threads(args.threads)
     device = device_of(args.device)
     data = load_dataset(args.dataset)
-    test_x, test_y = data.test_x.to(device), data.test_y.to(device)
+    layout = memory_format(device)  # the engine's layout
+    test_x, test_y = to_layout(data.test_x, device, layout), data.test_y.to(device)
     x_float = data.normalise(test_x)  # the ceiling's input, normalised once, outside the timing
     n = test_x.shape[0]
     print(machine())
@@ -52,7 +54,7 @@ def main() -> None:
     print(f"{'model':14s} {'batch':>6s} {'engine img/s':>13s} {'ceiling img/s':>14s} {'engine/ceiling':>15s}")
     for name in args.models:
         model = build_model(name, data.input_shape[0], data.num_classes,
-                            generator=torch.Generator().manual_seed(0)).to(device)
+                            generator=torch.Generator().manual_seed(0)).to(device, memory_format=layout)
         for bs in args.batch_sizes:
             eng, ceil = [], []
             for rep in range(args.repeats + 1):

@@ -31,6 +31,8 @@ import torch
 from _common import device_of, machine, median, set_threads, sync
 from torch.nn import functional as F
 
+from sparsyfed.fl.client import sgd_step
+from sparsyfed.fl.engine import memory_format, to_layout
 from sparsyfed.methods import RoundContext, make_method
 from sparsyfed.models import build_model, prunable_keys
 
@@ -43,23 +45,24 @@ def make_client(model_name: str, method_name: str, sparsity: float, params: dict
     """A model of `method_name` holding a state pruned by that method's upload hook, and its context."""
     method = make_method(method_name, sparsity, params if method_name != "dense" else None)
     (c, _, _), classes = SHAPES[model_name]
-    model = build_model(model_name, c, classes, method.layers(), torch.Generator().manual_seed(0)).to(device)
+    model = build_model(model_name, c, classes, method.layers(), torch.Generator().manual_seed(0))
+    model.to(device, memory_format=memory_format(device))  # the engine's layout
     ctx = RoundContext(1, 1, 0.01, 0, prunable_keys(model), client_id=0)
     with torch.no_grad():
         model.load_state_dict(method.postprocess_upload({k: v.clone() for k, v in model.state_dict().items()}, ctx))
-    opt = torch.optim.SGD(model.parameters(), lr=0.01, weight_decay=1e-3)
-    return method, model, ctx, opt
+    return method, model, ctx
 
 
-def step(method, model, ctx, opt, x, y, device: torch.device) -> float:
+def step(method, model, ctx, x, y, device: torch.device) -> float:
     """One timed local SGD step as `fl/client.py` runs it (seconds)."""
     sync(device)
     t0 = time.perf_counter()
     loss = F.cross_entropy(model(x), y)
-    opt.zero_grad(set_to_none=True)
+    for p in model.parameters():
+        p.grad = None
     loss.backward()
     method.after_backward(model, ctx)
-    opt.step()
+    sgd_step(list(model.parameters()), 0.01, 1e-3)
     sync(device)
     return time.perf_counter() - t0
 
@@ -89,13 +92,13 @@ def main() -> None:
     for model_name in args.models:
         (shape, classes), steps = SHAPES[model_name], args.steps or (32 if model_name == "small_cnn" else 5)
         gen = torch.Generator().manual_seed(1)
-        x = torch.randn(args.batch, *shape, generator=gen).to(device)
+        x = to_layout(torch.randn(args.batch, *shape, generator=gen), device, memory_format(device))
         y = torch.randint(0, classes, (args.batch,), generator=gen).to(device)
         clients = {m: make_client(model_name, m, args.sparsity, params, device) for m in args.methods}
         first = {m: [] for m in args.methods}
         steady = {m: [] for m in args.methods}
         for rep in range(args.repeats + 1):
-            for method, model, ctx, _ in clients.values():
+            for method, model, ctx in clients.values():
                 model.train()
                 method.prepare_client(model, ctx)  # a new local session
             for i in range(steps):

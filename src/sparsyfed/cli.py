@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import textwrap
 
@@ -35,13 +34,10 @@ RUN_EPILOG = textwrap.dedent("""\
 
 
 def _cmd_run(args) -> int:
-    import torch
-
     from sparsyfed.config import load_config
     from sparsyfed.fl.engine import run
 
     cfg = load_config(args.config, args.set or [])
-    torch.set_num_threads(cfg.threads or os.cpu_count() or 1)
     summary = run(cfg, args.out, on_error="record" if args.record_failure else "raise",
                   progress=not args.quiet)
     final = summary.get("final", {})

@@ -48,7 +48,7 @@ class RunConfig:
     checkpoint_every: int = 5  # rounds between checkpoints (resume after a kill)
     seed: int = 5378  # run seed: initialisation, client sampling, local shuffling
     device: str = "auto"  # auto | cpu | cuda | cuda:N
-    threads: int = 0  # torch intra-op threads; 0 = all cores of this machine
+    threads: int = 0  # CPU cores of the run (clients train in parallel, fl/workers.py); 0 = all
 
     def __post_init__(self):
         _check_types(self)

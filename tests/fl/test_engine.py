@@ -1,7 +1,9 @@
+import copy
 import json
 
 import pandas as pd
 import pytest
+import torch
 
 from sparsyfed.config import load_config
 from sparsyfed.errors import UserError
@@ -118,3 +120,34 @@ def test_failure_during_training_is_recorded(tiny_run, tmp_path, monkeypatch):
 def test_divergence_is_marked(tiny_run, tmp_path):
     summary = run(load_config(None, tiny_run + ["lr=1e6", "lr_end=1e6"]), tmp_path / "d", progress=False)
     assert summary["status"] == "diverged"
+
+
+def test_sgd_step_is_torch_sgd_bit_for_bit():
+    from sparsyfed.fl.client import sgd_step
+
+    torch.manual_seed(0)
+    a = torch.nn.Sequential(torch.nn.Linear(5, 4), torch.nn.ReLU(), torch.nn.Linear(4, 3))
+    b = copy.deepcopy(a)
+    b[0].bias.requires_grad_(False)  # a parameter without a gradient is left alone by both
+    a[0].bias.requires_grad_(False)
+    opt = torch.optim.SGD(a.parameters(), lr=0.3, momentum=0.0, weight_decay=1e-2)
+    x = torch.randn(8, 5)
+    for _ in range(3):
+        for model in (a, b):
+            for p in model.parameters():
+                p.grad = None
+            model(x).square().sum().backward()
+        opt.step()
+        sgd_step(list(b.parameters()), 0.3, 1e-2)
+    for pa, pb in zip(a.parameters(), b.parameters()):
+        assert torch.equal(pa, pb)
+
+
+def test_cpu_runs_use_channels_last_images_and_weights(tiny_run):
+    from sparsyfed.fl.engine import prepare
+
+    s = prepare(load_config(None, tiny_run + ["device=cpu"]))
+    # explicit channels_last strides even with one channel, where NCHW would also count as contiguous
+    assert s.data.train_x.stride()[1] == 1 and s.data.test_x.stride()[1] == 1
+    assert s.model.conv1.weight.stride()[1] == 1
+    assert s.model.conv2.weight.is_contiguous(memory_format=torch.channels_last)

@@ -2,7 +2,7 @@
 
     setup     load data and partition, build the method's model, initialise (seeded)
     per round 1. sample K clients            (seed, round)
-              2. local training per client   (one reused model; method hooks around it)
+              2. local training per client   (on CPU several clients at once, fl/workers.py)
               3. aggregate + post-process    (method's server hooks; FedAvg by default)
               4. measure and evaluate        (SPEC section 5 columns; eval every k rounds and at T)
               5. checkpoint every k rounds   (a killed run resumes with identical numbers)
@@ -18,6 +18,7 @@ import math
 import sys
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -31,9 +32,10 @@ from sparsyfed.data.partition import Partition, lda_partition, load_partition
 from sparsyfed.errors import UserError
 from sparsyfed.fl.checkpoint import load_checkpoint, remove_checkpoint, save_checkpoint
 from sparsyfed.fl.client import local_train
-from sparsyfed.fl.evaluate import evaluate
+from sparsyfed.fl.evaluate import evaluate_state
 from sparsyfed.fl.provenance import provenance
 from sparsyfed.fl.schedule import client_seed, lr_at, sample_clients
+from sparsyfed.fl.workers import Workers, thread_plan
 from sparsyfed.io import atomic_path, write_csv, write_json
 from sparsyfed.methods import Method, RoundContext, State, make_method
 from sparsyfed.metrics.flops import layer_macs
@@ -69,6 +71,21 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+def memory_format(device: torch.device) -> torch.memory_format:
+    """Memory layout of the model and the images: channels_last on CPU, where it makes local steps
+    1.1-1.5 x and evaluation 1.3-2 x faster (docs/benchmarks.md); NCHW on GPUs, where it is unmeasured."""
+    return torch.channels_last if device.type == "cpu" else torch.contiguous_format
+
+
+def to_layout(x: torch.Tensor, device: torch.device, layout: torch.memory_format) -> torch.Tensor:
+    """`x` on `device`, in `layout` if it is a batch of images (4-D).
+
+    `.to` sets the strides explicitly even for one-channel images, where channels_last and NCHW
+    are both "contiguous": convolutions pick their layout from those strides.
+    """
+    return x.to(device, memory_format=layout) if x.dim() == 4 else x.to(device)
+
+
 def _partition_for(cfg: RunConfig, data: ArrayDataset) -> Partition:
     if cfg.partition is None:
         return lda_partition(data.train_y.numpy(), data.test_y.numpy(), cfg.num_clients, cfg.alpha,
@@ -99,11 +116,38 @@ def prepare(cfg: RunConfig) -> Setup:
     except RuntimeError as exc:
         raise UserError(f"model: {cfg.model!r} does not fit {cfg.dataset!r} inputs of shape "
                         f"{data.input_shape} ({str(exc).splitlines()[0]})") from None
-    model.to(device)
-    data = dataclasses.replace(data, train_x=data.train_x.to(device), train_y=data.train_y.to(device),
-                               test_x=data.test_x.to(device), test_y=data.test_y.to(device))
+    layout = memory_format(device)
+    model.to(device, memory_format=layout)
+    data = dataclasses.replace(data, train_x=to_layout(data.train_x, device, layout), train_y=data.train_y.to(device),
+                               test_x=to_layout(data.test_x, device, layout), test_y=data.test_y.to(device))
     return Setup(cfg, data, partition, method, model, _clone(model.state_dict()), device,
                  prunable_keys(model), tuple(name for name, _ in model.named_parameters()), macs)
+
+
+@dataclass
+class ClientResult:
+    upload: State
+    weight: float  # sample count, the FedAvg weight
+    metrics: dict  # client_metrics row
+    loss_sum: float
+    seen: int
+
+
+def _train_client(s: Setup, global_state: State, server_ctx: RoundContext, train_idx: torch.Tensor,
+                  model: nn.Module, method: Method, cid: int) -> ClientResult:
+    """One client's local session on a (model, method) replica: receive, train, post-process, measure."""
+    ctx = dataclasses.replace(server_ctx, client_id=cid)
+    model.load_state_dict(global_state)
+    method.prepare_client(model, ctx)
+    idx = train_idx[cid]
+    gen = torch.Generator().manual_seed(client_seed(s.cfg.seed, ctx.round, cid))
+    loss_sum, seen = local_train(model, s.data.train_x[idx], s.data.train_y[idx], s.data.normalise, method, ctx,
+                                 epochs=s.cfg.local_epochs, batch_size=s.cfg.batch_size,
+                                 weight_decay=s.cfg.weight_decay, generator=gen)
+    trained = _clone(model.state_dict())
+    upload = method.postprocess_upload(trained, ctx)
+    metrics = client_metrics(global_state, trained, upload, s.prunable, method.activation_density(model))
+    return ClientResult(upload, float(len(idx)), metrics, loss_sum, seen)
 
 
 def _clone(state: State) -> State:
@@ -170,8 +214,11 @@ def run(cfg: RunConfig, out_dir: str | Path, *, on_error: str = "raise", progres
         raise UserError(f"{done}: the folder holds another or unfinished run; delete {out_dir} or choose another --out")
     setup = prepare(cfg)  # every input check happens here, before the folder exists
     out_dir.mkdir(parents=True, exist_ok=True)
+    replicas, intra_op = thread_plan(cfg.threads, setup.device, cfg.clients_per_round)
+    torch.set_num_threads(intra_op)
     try:
-        return _run(setup, out_dir, progress, stop_after)
+        with Workers(setup.model, setup.method, replicas) as workers:
+            return _run(setup, workers, out_dir, progress, stop_after)
     except Exception as exc:
         if on_error != "record" or isinstance(exc, UserError):
             raise
@@ -182,8 +229,8 @@ def run(cfg: RunConfig, out_dir: str | Path, *, on_error: str = "raise", progres
         return summary
 
 
-def _run(s: Setup, out_dir: Path, progress: bool, stop_after: int | None) -> dict:
-    cfg, method, model, data = s.cfg, s.method, s.model, s.data
+def _run(s: Setup, workers: Workers, out_dir: Path, progress: bool, stop_after: int | None) -> dict:
+    cfg, method, data = s.cfg, s.method, s.data
     config = cfg.to_dict()
     ckpt = load_checkpoint(out_dir, config, s.device)
     if ckpt is None:
@@ -206,24 +253,16 @@ def _run(s: Setup, out_dir: Path, progress: bool, stop_after: int | None) -> dic
         # 1. sample this round's clients
         clients = sample_clients(cfg.seed, rnd, cfg.num_clients, cfg.clients_per_round)
 
-        # 2. local training, one client at a time on the one reused model
-        uploads, weights, client_rows, loss_sum, seen = [], [], [], 0.0, 0
-        for cid in clients.tolist():
-            ctx = dataclasses.replace(server_ctx, client_id=cid)
-            model.load_state_dict(global_state)
-            method.prepare_client(model, ctx)
-            idx = train_idx[cid]
-            gen = torch.Generator().manual_seed(client_seed(cfg.seed, rnd, cid))
-            c_loss, c_seen = local_train(model, data.train_x[idx], data.train_y[idx], data.normalise, method, ctx,
-                                         epochs=cfg.local_epochs, batch_size=cfg.batch_size,
-                                         weight_decay=cfg.weight_decay, generator=gen)
-            trained = _clone(model.state_dict())
-            upload = method.postprocess_upload(trained, ctx)
-            client_rows.append(client_metrics(global_state, trained, upload, s.prunable,
-                                              method.activation_density(model)))
-            uploads.append(upload)
-            weights.append(float(len(idx)))
-            loss_sum, seen = loss_sum + c_loss, seen + c_seen
+        # 2. local training: the clients on the workers' model replicas, results in client order
+        workers.sync_method()
+        trained = workers.map(partial(_train_client, s, global_state, server_ctx, train_idx), clients.tolist())
+        uploads = [t.upload for t in trained]
+        weights = [t.weight for t in trained]
+        client_rows = [t.metrics for t in trained]
+        loss_sum, seen = 0.0, 0
+        for t in trained:
+            loss_sum, seen = loss_sum + t.loss_sum, seen + t.seen
+        del trained
 
         # 3. server: aggregate and post-process
         new_state = method.postprocess_global(method.aggregate(uploads, weights, server_ctx), server_ctx)
@@ -242,14 +281,13 @@ def _run(s: Setup, out_dir: Path, progress: bool, stop_after: int | None) -> dic
         global_state = new_state
         acc = loss = math.nan
         if rnd % cfg.eval_every == 0 or rnd == cfg.rounds:
-            model.load_state_dict(global_state)
-            acc, loss = evaluate(model, data.test_x, data.test_y, data.normalise, cfg.eval_batch_size)
+            acc, loss = evaluate_state(workers, global_state, data.test_x, data.test_y, data.normalise,
+                                       cfg.eval_batch_size)
         row["test_acc"], row["test_loss"] = acc, loss
         if cfg.federated_eval:
             local = test_idx[torch.as_tensor(clients, device=s.device)].flatten()
-            model.load_state_dict(global_state)
-            row["fed_test_acc"], _ = evaluate(model, data.test_x[local], data.test_y[local], data.normalise,
-                                              cfg.eval_batch_size)
+            row["fed_test_acc"], _ = evaluate_state(workers, global_state, data.test_x[local], data.test_y[local],
+                                                    data.normalise, cfg.eval_batch_size)
         row["round_wall_s"] = time.perf_counter() - round_t0
         rows.append(row)
         layer_rows += [{"round": rnd, "layer": k, "numel": global_state[k].numel(), "density": d}
@@ -287,7 +325,7 @@ def _run(s: Setup, out_dir: Path, progress: bool, stop_after: int | None) -> dic
         "rounds_completed": last["round"],
         "num_prunable": int(sum(global_state[k].numel() for k in s.prunable)),
         "wall_s": wall_before + time.perf_counter() - t0,
-        "provenance": provenance(s.device),
+        "provenance": {**provenance(s.device), "client_workers": len(workers)},
     }
     write_json(out_dir / SUMMARY, summary)
     remove_checkpoint(out_dir)

@@ -8,18 +8,44 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from sparsyfed.fl.workers import Workers
+
+State = dict[str, torch.Tensor]
+
 
 @torch.no_grad()
+def _batch_stats(model: nn.Module, x: torch.Tensor, y: torch.Tensor, normalise: Callable) -> tuple[torch.Tensor, torch.Tensor]:
+    """(summed cross-entropy, number correct) of one batch, as device tensors (no host sync)."""
+    logits = model(normalise(x))
+    return F.cross_entropy(logits, y, reduction="sum"), (logits.argmax(1) == y).sum()
+
+
+def _reduce(stats: list[tuple[torch.Tensor, torch.Tensor]], n: int) -> tuple[float, float]:
+    """(accuracy, mean loss) from per-batch stats, summed in batch order (the same bits however they ran)."""
+    loss_sum = torch.zeros(())
+    correct = 0
+    for loss, right in stats:
+        loss_sum = loss_sum + loss.cpu()
+        correct += int(right)
+    n = max(n, 1)
+    return correct / n, float(loss_sum) / n
+
+
 def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, normalise: Callable,
              batch_size: int) -> tuple[float, float]:
     """Accuracy (fraction) and mean cross-entropy of `model` in eval mode on (x, y)."""
     model.eval()
-    correct = torch.zeros((), dtype=torch.int64, device=x.device)
-    loss_sum = torch.zeros((), device=x.device)
-    for start in range(0, x.shape[0], batch_size):
-        logits = model(normalise(x[start : start + batch_size]))
-        target = y[start : start + batch_size]
-        loss_sum += F.cross_entropy(logits, target, reduction="sum")
-        correct += (logits.argmax(1) == target).sum()
-    n = max(x.shape[0], 1)
-    return int(correct) / n, float(loss_sum) / n
+    return _reduce([_batch_stats(model, x[s : s + batch_size], y[s : s + batch_size], normalise)
+                    for s in range(0, x.shape[0], batch_size)], x.shape[0])
+
+
+def evaluate_state(workers: Workers, state: State, x: torch.Tensor, y: torch.Tensor, normalise: Callable,
+                   batch_size: int) -> tuple[float, float]:
+    """`evaluate` of the model holding `state`, its batches spread over the workers' replicas."""
+
+    def job(model: nn.Module, _method, start: int):
+        model.load_state_dict(state)
+        model.eval()
+        return _batch_stats(model, x[start : start + batch_size], y[start : start + batch_size], normalise)
+
+    return _reduce(workers.map(job, range(0, x.shape[0], batch_size)), x.shape[0])

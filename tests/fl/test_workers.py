@@ -1,0 +1,82 @@
+"""Clients trained at once on model replicas give the numbers of one client after the other."""
+
+import threading
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from torch import nn
+
+from sparsyfed.config import load_config
+from sparsyfed.fl.engine import run
+from sparsyfed.fl.workers import Workers, thread_plan
+from sparsyfed.methods.base import Method
+
+CPU, GPU = torch.device("cpu"), torch.device("cuda")
+
+
+@pytest.mark.parametrize("threads, device, clients, plan", [
+    (2, CPU, 10, (2, 1)),   # one client per core, one thread each
+    (8, CPU, 3, (3, 2)),    # more cores than clients: the rest become intra-op threads
+    (1, CPU, 10, (1, 1)),
+    (4, GPU, 10, (1, 4)),   # a GPU trains one client at a time
+])
+def test_thread_plan(threads, device, clients, plan):
+    assert thread_plan(threads, device, clients) == plan
+
+
+def test_thread_plan_zero_means_all_cores(monkeypatch):
+    monkeypatch.setattr("os.cpu_count", lambda: 6)
+    assert thread_plan(0, CPU, 10) == (6, 1)
+
+
+class _Counting(Method):
+    def __init__(self):
+        super().__init__()
+        self.counter = 0
+
+    def state_dict(self):
+        return {"counter": self.counter}
+
+    def load_state_dict(self, state):
+        self.counter = state["counter"]
+
+
+def test_workers_run_jobs_at_once_on_distinct_replicas_in_order():
+    model = nn.Linear(2, 2)
+    seen, lock = [], threading.Lock()
+
+    def job(m, _method, item):
+        with lock:
+            seen.append(id(m))
+        time.sleep(0.05)
+        return item * 10
+
+    with Workers(model, _Counting(), 2) as workers:
+        assert workers.map(job, range(6)) == [0, 10, 20, 30, 40, 50]
+        assert len(set(seen)) == 2 and id(model) in seen  # the given model is one of the replicas
+        assert workers.replicas[1][0] is not model
+        assert torch.equal(workers.replicas[1][0].weight, model.weight)
+
+
+def test_sync_method_gives_replicas_the_cross_round_state():
+    method = _Counting()
+    with Workers(nn.Linear(2, 2), method, 3) as workers:
+        method.counter = 7
+        workers.sync_method()
+        assert [m.counter for _, m in workers.replicas] == [7, 7, 7]
+
+
+@pytest.mark.parametrize("method", ["sparsyfed", "zerofl", "flash"])
+def test_two_workers_give_the_numbers_of_one(tiny_run, tmp_path, method):
+    settings = tiny_run + [f"method={method}", "sparsity=0.8", "federated_eval=true", "clients_per_round=4"]
+    one = run(load_config(None, settings + ["threads=1"]), tmp_path / "one", progress=False)
+    two = run(load_config(None, settings + ["threads=2"]), tmp_path / "two", progress=False)
+    assert one["provenance"]["client_workers"] == 1 and two["provenance"]["client_workers"] == 2
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "one" / "rounds.csv").drop(columns=["round_wall_s"]),
+                                  pd.read_csv(tmp_path / "two" / "rounds.csv").drop(columns=["round_wall_s"]))
+    assert (tmp_path / "one" / "layers.csv").read_text() == (tmp_path / "two" / "layers.csv").read_text()
+    for mask in (tmp_path / "one" / "masks").iterdir():
+        assert np.array_equal(np.load(mask), np.load(tmp_path / "two" / "masks" / mask.name))
