@@ -7,9 +7,9 @@ per round is the mean over rounds 2..T-1 (evaluation rounds at their share). Fin
 centralised test accuracy after round T on both sides. The Flower side lives in `_flower_app.py`.
 
 Same cores: both sides are pinned to the same C CPUs (sched_setaffinity, inherited by Ray's
-processes). The engine runs with threads=C (C intra-op threads; --engine-threads 1 runs it on
-one thread and leaves the other cores idle), Flower with Ray given C CPUs and 1 CPU (1 thread)
-per client, so C clients train at once.
+processes). The engine runs with threads=C (C clients train at once, one thread each;
+--engine-threads 1 leaves the other cores idle), Flower with Ray given C CPUs and 1 CPU (1 thread)
+per client, so C clients train at once there too.
 Runs alternate engine / Flower; one short burn-in pair per core count comes first.
 
     # Flower in its own virtualenv (torch stays the system's 2.13 CPU build):
@@ -51,14 +51,12 @@ def settings_for(args) -> list[str]:
 def engine_side(args) -> dict:
     import shutil
 
-    import torch
     from _common import RoundClock
 
     from sparsyfed.config import load_config
     from sparsyfed.fl import engine
 
-    torch.set_num_threads(engine_threads(args))
-    cfg = load_config(None, settings_for(args))
+    cfg = load_config(None, settings_for(args))  # threads=C: the engine trains C clients at once
     clock = RoundClock("cpu")
     engine.sample_clients = clock.wrap(engine.sample_clients)
     out = Path(tempfile.mkdtemp(prefix="bench-flower-engine-"))
