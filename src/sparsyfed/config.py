@@ -77,6 +77,15 @@ class RunConfig:
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
+    def identity(self) -> dict[str, Any]:
+        return run_identity(self.to_dict())
+
+
+def run_identity(config: dict[str, Any]) -> dict[str, Any]:
+    """The settings of a config dict that decide a run's numbers: all but `threads`, which only
+    changes its speed (fl/workers.py), so a run resumes or is found complete under another count."""
+    return {k: v for k, v in config.items() if k != "threads"}
+
 
 def _check_types(cfg: RunConfig) -> None:
     hints = {f.name: f.type for f in dataclasses.fields(cfg)}

@@ -19,7 +19,7 @@ CPU, GPU = torch.device("cpu"), torch.device("cuda")
 
 @pytest.mark.parametrize("threads, device, clients, plan", [
     (2, CPU, 10, (2, 1)),   # one client per core, one thread each
-    (8, CPU, 3, (3, 2)),    # more cores than clients: the rest become intra-op threads
+    (8, CPU, 3, (3, 1)),    # more cores than clients: the rest stay idle, ops stay single-threaded
     (1, CPU, 10, (1, 1)),
     (4, GPU, 10, (1, 4)),   # a GPU trains one client at a time
 ])
@@ -80,3 +80,17 @@ def test_two_workers_give_the_numbers_of_one(tiny_run, tmp_path, method):
     assert (tmp_path / "one" / "layers.csv").read_text() == (tmp_path / "two" / "layers.csv").read_text()
     for mask in (tmp_path / "one" / "masks").iterdir():
         assert np.array_equal(np.load(mask), np.load(tmp_path / "two" / "masks" / mask.name))
+
+
+def test_a_run_killed_on_one_core_resumes_on_two_with_the_same_numbers(tiny_run, tmp_path):
+    settings = tiny_run + ["method=sparsyfed", "sparsity=0.8", "clients_per_round=4"]
+    run(load_config(None, settings + ["threads=1"]), tmp_path / "full", progress=False)
+    partial = run(load_config(None, settings + ["threads=1"]), tmp_path / "resumed", progress=False, stop_after=2)
+    assert partial["status"] == "interrupted"
+    resumed = run(load_config(None, settings + ["threads=2"]), tmp_path / "resumed", progress=False)
+    assert resumed["provenance"]["client_workers"] == 2
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "full" / "rounds.csv").drop(columns=["round_wall_s"]),
+                                  pd.read_csv(tmp_path / "resumed" / "rounds.csv").drop(columns=["round_wall_s"]))
+    # complete: found as done under a third thread count, not rerun and not an error
+    again = run(load_config(None, settings + ["threads=3"]), tmp_path / "resumed", progress=False)
+    assert again == resumed

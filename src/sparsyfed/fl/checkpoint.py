@@ -10,6 +10,7 @@ from pathlib import Path
 
 import torch
 
+from sparsyfed.config import run_identity
 from sparsyfed.errors import UserError
 from sparsyfed.io import atomic_path
 
@@ -21,8 +22,8 @@ def save_checkpoint(out_dir: Path, payload: dict) -> None:
         torch.save(payload, tmp)
 
 
-def load_checkpoint(out_dir: Path, config: dict, device: torch.device) -> dict | None:
-    """The checkpoint in `out_dir`, or None. A checkpoint of a different config is an error."""
+def load_checkpoint(out_dir: Path, identity: dict, device: torch.device) -> dict | None:
+    """The checkpoint in `out_dir`, or None. A checkpoint of another run (`RunConfig.identity`) is an error."""
     path = out_dir / NAME
     if not path.exists():
         return None
@@ -30,7 +31,7 @@ def load_checkpoint(out_dir: Path, config: dict, device: torch.device) -> dict |
         payload = torch.load(path, map_location=device, weights_only=False)
     except Exception as exc:  # a torn or foreign file: say which and how to recover
         raise UserError(f"{path}: unreadable checkpoint ({type(exc).__name__}); delete it to restart the run") from None
-    if payload.get("config") != config:
+    if run_identity(payload.get("config", {})) != identity:
         raise UserError(f"{path}: checkpoint of a different config; delete {out_dir} or choose another --out")
     return payload
 

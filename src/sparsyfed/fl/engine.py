@@ -26,7 +26,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from sparsyfed.config import RunConfig
+from sparsyfed.config import RunConfig, run_identity
 from sparsyfed.data import ArrayDataset, load_dataset
 from sparsyfed.data.partition import Partition, lda_partition, load_partition
 from sparsyfed.errors import UserError
@@ -209,7 +209,7 @@ def run(cfg: RunConfig, out_dir: str | Path, *, on_error: str = "raise", progres
         import json
 
         summary = json.loads(done.read_text())
-        if summary.get("config") == config and summary.get("status") == "ok":
+        if run_identity(summary.get("config", {})) == cfg.identity() and summary.get("status") == "ok":
             return summary
         raise UserError(f"{done}: the folder holds another or unfinished run; delete {out_dir} or choose another --out")
     setup = prepare(cfg)  # every input check happens here, before the folder exists
@@ -232,7 +232,7 @@ def run(cfg: RunConfig, out_dir: str | Path, *, on_error: str = "raise", progres
 def _run(s: Setup, workers: Workers, out_dir: Path, progress: bool, stop_after: int | None) -> dict:
     cfg, method, data = s.cfg, s.method, s.data
     config = cfg.to_dict()
-    ckpt = load_checkpoint(out_dir, config, s.device)
+    ckpt = load_checkpoint(out_dir, cfg.identity(), s.device)
     if ckpt is None:
         start, global_state, rows, layer_rows, wall_before = 1, s.initial_state, [], [], 0.0
     else:

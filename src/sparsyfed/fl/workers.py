@@ -32,14 +32,13 @@ R = TypeVar("R")
 def thread_plan(threads: int, device: torch.device, clients_per_round: int) -> tuple[int, int]:
     """(replicas training at once, torch intra-op threads each) for a run given `threads` cores (0 = all).
 
-    On CPU one replica per core, at most one per client of a round, each single-threaded unless
-    there are more cores than clients; on a GPU one replica with all the threads.
+    On CPU one single-threaded replica per core, at most one per client of a round (so the numbers
+    never depend on `threads`); on a GPU one replica, with the threads for its host-side work.
     """
     cores = threads or os.cpu_count() or 1
     if device.type != "cpu":
         return 1, cores
-    count = max(1, min(cores, clients_per_round))
-    return count, max(1, cores // count)
+    return max(1, min(cores, clients_per_round)), 1
 
 
 class Workers:
@@ -65,7 +64,7 @@ class Workers:
 
     def __exit__(self, *exc) -> None:
         if self._pool is not None:
-            self._pool.shutdown()
+            self._pool.shutdown(cancel_futures=True)  # on an error or Ctrl-C, start no queued client
 
     def sync_method(self) -> None:
         """Give every replica method the method's current cross-round state."""
