@@ -94,3 +94,13 @@ def test_a_run_killed_on_one_core_resumes_on_two_with_the_same_numbers(tiny_run,
     # complete: found as done under a third thread count, not rerun and not an error
     again = run(load_config(None, settings + ["threads=3"]), tmp_path / "resumed", progress=False)
     assert again == resumed
+
+
+def test_run_gives_the_caller_its_thread_count_back(tiny_run, tmp_path):
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        run(load_config(None, tiny_run + ["threads=2"]), tmp_path / "run", progress=False)
+        assert torch.get_num_threads() == 2  # the run itself used single-threaded ops
+    finally:
+        torch.set_num_threads(before)

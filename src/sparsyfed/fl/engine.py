@@ -215,6 +215,7 @@ def run(cfg: RunConfig, out_dir: str | Path, *, on_error: str = "raise", progres
     setup = prepare(cfg)  # every input check happens here, before the folder exists
     out_dir.mkdir(parents=True, exist_ok=True)
     replicas, intra_op = thread_plan(cfg.threads, setup.device, cfg.clients_per_round)
+    caller_threads = torch.get_num_threads()
     torch.set_num_threads(intra_op)
     try:
         with Workers(setup.model, setup.method, replicas) as workers:
@@ -227,6 +228,8 @@ def run(cfg: RunConfig, out_dir: str | Path, *, on_error: str = "raise", progres
                    "rounds_completed": 0, "provenance": provenance(setup.device)}
         write_json(done, summary)
         return summary
+    finally:
+        torch.set_num_threads(caller_threads)
 
 
 def _run(s: Setup, workers: Workers, out_dir: Path, progress: bool, stop_after: int | None) -> dict:
