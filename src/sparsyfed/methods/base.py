@@ -70,7 +70,13 @@ class SparseParams(MethodParams):
 
 
 class Method:
-    """Dense FedAvg: every hook at its default. Sparse methods override a few hooks."""
+    """Dense FedAvg: every hook at its default. Sparse methods override a few hooks.
+
+    Client hooks run on copies of the method, one per client trained at the same time
+    (fl/workers.py): a copy may keep the current session's scratch state on `self`, and sees the
+    server's cross-round state only through `state_dict()`/`load_state_dict()`, which the engine
+    passes to every copy at the start of each round.
+    """
 
     name: ClassVar[str] = "dense"
     Params: ClassVar[type[MethodParams]] = MethodParams
