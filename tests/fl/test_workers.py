@@ -104,3 +104,36 @@ def test_run_gives_the_caller_its_thread_count_back(tiny_run, tmp_path):
         assert torch.get_num_threads() == 2  # the run itself used single-threaded ops
     finally:
         torch.set_num_threads(before)
+
+
+class _RoundStamp(Method):
+    """Client hooks read the server's cross-round state: the last round the server finished."""
+
+    name = "round_stamp"
+
+    def __init__(self, params=None):
+        super().__init__(params)
+        self.last_round = 0
+
+    def postprocess_upload(self, state, ctx):
+        assert self.last_round == ctx.round - 1, f"client of round {ctx.round} saw server round {self.last_round}"
+        return state
+
+    def postprocess_global(self, state, ctx):
+        self.last_round = ctx.round
+        return state
+
+    def state_dict(self):
+        return {"last_round": self.last_round}
+
+    def load_state_dict(self, state):
+        self.last_round = state["last_round"]
+
+
+def test_every_worker_sees_the_server_state_of_the_round(tiny_run, tmp_path, monkeypatch):
+    from sparsyfed import methods
+
+    monkeypatch.setitem(methods.METHODS, "round_stamp", (_RoundStamp, {}))
+    summary = run(load_config(None, tiny_run + ["method=round_stamp", "threads=2", "clients_per_round=4"]),
+                  tmp_path / "run", progress=False)
+    assert summary["status"] == "ok" and summary["provenance"]["client_workers"] == 2
