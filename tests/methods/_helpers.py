@@ -1,7 +1,18 @@
-"""Shared by the method tests: a few local SGD steps on random 28x28 data through the method's hooks."""
+"""Shared by the method tests: a method with its resnet_small, and a few local SGD steps on random
+28x28 data through the method's hooks."""
 
 import torch
 from torch.nn import functional as F
+
+from sparsyfed.methods import make_method
+from sparsyfed.models import build_model, prunable_keys
+
+
+def method_and_model(name, s=0.9, **params):
+    """(method, its resnet_small with the shared seeded initialisation, the prunable keys)."""
+    method = make_method(name, s, params)
+    model = build_model("resnet_small", 1, 10, method.layers(), torch.Generator().manual_seed(0))
+    return method, model, prunable_keys(model)
 
 
 def local_train(method, model, state, ctx, steps=3, seed=0):

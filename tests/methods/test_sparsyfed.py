@@ -2,21 +2,19 @@
 
 import pytest
 import torch
-from _helpers import local_train
+from _helpers import local_train, method_and_model
 from torch import nn
 
 from sparsyfed.errors import UserError
 from sparsyfed.methods import RoundContext, make_method
 from sparsyfed.methods.sparsyfed import SparsyFed, SparsyFedParams
-from sparsyfed.models import build_model, prunable_keys
+from sparsyfed.models import build_model
 from sparsyfed.sparse.powerprop import PowerpropConv2d, PowerpropLinear
 from sparsyfed.sparse.pruning import count_zeros
 
 
 def _setup(s=0.9, **params):
-    method = make_method("sparsyfed", s, params)
-    model = build_model("resnet_small", 1, 10, method.layers(), torch.Generator().manual_seed(0))
-    return method, model, prunable_keys(model)
+    return method_and_model("sparsyfed", s, **params)
 
 
 def test_layers_default_and_converted_shortcuts():

@@ -2,21 +2,18 @@
 
 import pytest
 import torch
-from _helpers import local_train
+from _helpers import local_train, method_and_model
 from torch import nn
 
 from sparsyfed.errors import UserError
-from sparsyfed.methods import RoundContext, make_method
+from sparsyfed.methods import RoundContext
 from sparsyfed.methods.zerofl import SwatConv2d, SwatLinear, ZeroFLParams
-from sparsyfed.models import build_model, prunable_keys
 from sparsyfed.sparse.activation import keep_count
 from sparsyfed.sparse.pruning import count_zeros
 
 
 def _setup(s=0.9, **params):
-    method = make_method("zerofl", s, params)
-    model = build_model("resnet_small", 1, 10, method.layers(), torch.Generator().manual_seed(0))
-    return method, model, prunable_keys(model)
+    return method_and_model("zerofl", s, **params)
 
 
 def test_first_conv_and_shortcuts_stay_dense_and_plain():

@@ -59,6 +59,10 @@ def cmd_claims(args: argparse.Namespace) -> int:
     return 0
 
 
+def _tables_option(p) -> None:
+    p.add_argument("--tables", required=True, metavar="DIR", type=Path, help="output folder of `sparsyfed collect`")
+
+
 def register(subparsers) -> None:
     """Add the collect, table, figure and claims subcommands to `subparsers` (from add_subparsers)."""
     p = subparsers.add_parser(
@@ -80,7 +84,7 @@ def register(subparsers) -> None:
         description="Build a table from the tidy tables of `sparsyfed collect`; writes NAME.csv, NAME.md, NAME.tex.")
     p.add_argument("name", choices=TABLE_NAMES + ("all",), metavar="NAME",
                    help=f"one of {', '.join(TABLE_NAMES)}, or all")
-    p.add_argument("--tables", required=True, metavar="DIR", type=Path, help="output folder of `sparsyfed collect`")
+    _tables_option(p)
     p.add_argument("--out", required=True, metavar="DIR", type=Path, help="folder for the table files")
     p.set_defaults(func=cmd_table)
 
@@ -88,13 +92,13 @@ def register(subparsers) -> None:
         "figure", help="one of the paper's figures as PDF and PNG",
         description="Draw a figure from the tidy tables of `sparsyfed collect`; writes NAME.pdf and NAME.png.")
     p.add_argument("name", choices=FIGURES + ("all",), metavar="NAME", help=f"one of {', '.join(FIGURES)}, or all")
-    p.add_argument("--tables", required=True, metavar="DIR", type=Path, help="output folder of `sparsyfed collect`")
+    _tables_option(p)
     p.add_argument("--out", required=True, metavar="DIR", type=Path, help="folder for the figure files")
     p.set_defaults(func=cmd_figure)
 
     p = subparsers.add_parser(
         "claims", help="the Markdown page checking the paper's headline claims",
         description="Check the five headline claims (SPEC section 7) against runs.csv; write a Markdown page.")
-    p.add_argument("--tables", required=True, metavar="DIR", type=Path, help="output folder of `sparsyfed collect`")
+    _tables_option(p)
     p.add_argument("--out", required=True, metavar="FILE", type=Path, help="the Markdown file to write")
     p.set_defaults(func=cmd_claims)

@@ -21,14 +21,13 @@ def _batch_stats(model: nn.Module, x: torch.Tensor, y: torch.Tensor, normalise: 
 
 
 def _reduce(stats: list[tuple[torch.Tensor, torch.Tensor]], n: int) -> tuple[float, float]:
-    """(accuracy, mean loss) from per-batch stats, summed in batch order (the same bits however they ran)."""
-    loss_sum = torch.zeros(())
-    correct = 0
+    """(accuracy, mean loss) from per-batch stats, summed on the device in batch order (the same
+    bits however the batches ran), with one host sync at the end."""
+    loss_sum, correct = torch.zeros(()), 0
     for loss, right in stats:
-        loss_sum = loss_sum + loss.cpu()
-        correct += int(right)
+        loss_sum, correct = loss_sum.to(loss.device) + loss, correct + right
     n = max(n, 1)
-    return correct / n, float(loss_sum) / n
+    return int(correct) / n, float(loss_sum) / n
 
 
 def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, normalise: Callable,
@@ -42,9 +41,9 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, normalise: Call
 def evaluate_state(workers: Workers, state: State, x: torch.Tensor, y: torch.Tensor, normalise: Callable,
                    batch_size: int) -> tuple[float, float]:
     """`evaluate` of the model holding `state`, its batches spread over the workers' replicas."""
+    workers.load_state(state)
 
     def job(model: nn.Module, _method, start: int):
-        model.load_state_dict(state)
         model.eval()
         return _batch_stats(model, x[start : start + batch_size], y[start : start + batch_size], normalise)
 

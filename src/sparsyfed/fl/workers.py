@@ -73,6 +73,11 @@ class Workers:
             for _, method in self.replicas[1:]:
                 method.load_state_dict(state)
 
+    def load_state(self, state: dict[str, torch.Tensor]) -> None:
+        """Load `state` into every replica model (between jobs, never while `map` runs)."""
+        for model, _ in self.replicas:
+            model.load_state_dict(state)
+
     def map(self, job: Callable[[nn.Module, Method, T], R], items: Iterable[T]) -> list[R]:
         """[job(model, method, item) for item in items], each call on a free replica; in item order."""
 
