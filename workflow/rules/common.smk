@@ -217,7 +217,7 @@ def analysis_module(relative):
 # The code each analysis job runs besides its own module, listed as inputs so that editing it
 # reruns exactly the jobs it affects (a figure module reruns its figure only; the shared
 # statistics and display names rerun every table and figure; the runs are never rerun).
-ANALYSIS_SHARED = ["analysis/stats.py", "analysis/names.py"]
+ANALYSIS_SHARED = ["analysis/stats.py", "analysis/names.py", "analysis/collect.py"]  # collect: read_table
 FIGURE_SHARED = ANALYSIS_SHARED + [
     "analysis/style.py",
     "analysis/sparsyfed.mplstyle",
@@ -232,6 +232,7 @@ TABLE_CODE = ANALYSIS_SHARED + [
 CLAIMS_CODE = ANALYSIS_SHARED + [
     "analysis/claims.py",
     "analysis/paper.py",
+    "analysis/paper_numbers.csv",
 ]
 COLLECT_CODE = ["analysis/collect.py"]
 
