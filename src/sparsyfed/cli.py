@@ -21,6 +21,7 @@ RUN_EPILOG = textwrap.dedent("""\
       num_clients [100]  clients_per_round [10]  samples_per_client [floor(N_train/N)]
       alpha [1000]  partition_seed [1337]  partition [none: computed in memory]
       rounds [20]  local_epochs [1]  batch_size [16]  lr [0.5]  lr_end [0.01]  weight_decay [0.001]
+      lr_horizon [rounds]       rounds over which lr decays exponentially from lr to lr_end
       eval_every [5]  eval_batch_size [1000]  federated_eval [false]  mask_every [5]
       checkpoint_every [5]  seed [5378]  device [auto]  threads [0 = all cores]
 

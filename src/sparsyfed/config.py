@@ -34,7 +34,8 @@ class RunConfig:
     local_epochs: int = 1  # E
     batch_size: int = 16
     lr: float = 0.5  # lr0 at round 0
-    lr_end: float = 0.01  # lr at round T (exponential decay)
+    lr_end: float = 0.01  # lr at round lr_horizon (exponential decay)
+    lr_horizon: int | None = None  # rounds over which lr decays from lr to lr_end; None = rounds
     weight_decay: float = 1e-3
     # method (SPEC section 4)
     method: str = "dense"
@@ -63,6 +64,8 @@ class RunConfig:
             raise UserError(f"alpha: must be > 0, got {self.alpha}")
         if self.samples_per_client is not None and self.samples_per_client < 1:
             raise UserError(f"samples_per_client: must be >= 1 or null, got {self.samples_per_client}")
+        if self.lr_horizon is not None and self.lr_horizon < 1:
+            raise UserError(f"lr_horizon: must be >= 1 or null, got {self.lr_horizon}")
         if not (self.lr > 0 and self.lr_end > 0):
             raise UserError(f"lr, lr_end: must be > 0, got {self.lr}, {self.lr_end}")
         if self.weight_decay < 0:

@@ -29,6 +29,28 @@ def test_run_writes_every_output(tiny_run, tmp_path):
     assert rounds["cum_bytes_up"].iloc[-1] == rounds["bytes_up"].sum()
 
 
+def test_layers_csv_splits_regrowth_by_layer_and_role(tiny_run, tmp_path):
+    """Per-layer regrowth and each layer's role and type come from the run, so an analysis can say
+    where a method's regrowth happens (SparsyFed's: only in layers kept plain)."""
+    settings = tiny_run + ["model=resnet_small", "method=sparsyfed", "sparsity=0.9", "rounds=3"]
+    run(load_config(None, settings), tmp_path / "r", progress=False)
+    rounds = pd.read_csv(tmp_path / "r" / "rounds.csv")
+    layers = pd.read_csv(tmp_path / "r" / "layers.csv")
+    assert list(layers.columns) == ["round", "layer", "role", "layer_type", "numel", "density", "regrowth_local"]
+    per_round = layers.groupby("round")["regrowth_local"].sum()
+    assert per_round.to_numpy() == pytest.approx(rounds["regrowth_local"].to_numpy())
+    powerprop = layers[layers["layer_type"].str.startswith("Powerprop")]
+    assert (powerprop["regrowth_local"] == 0).all()  # beta > 1: a pruned v gets no gradient
+    plain = layers[layers["layer_type"] == "Conv2d"]
+    assert set(plain["role"]) == {"shortcut"} and plain.loc[plain["round"] > 1, "regrowth_local"].sum() > 0
+
+
+def test_lr_horizon_sets_the_decay(tiny_run, tmp_path):
+    run(load_config(None, tiny_run + ["lr_horizon=400"]), tmp_path / "r", progress=False)
+    lr = pd.read_csv(tmp_path / "r" / "rounds.csv")["lr"]
+    assert lr.to_numpy() == pytest.approx([0.5 * 0.02 ** (t / 400) for t in (1, 2, 3, 4)])
+
+
 def test_same_config_same_numbers(tiny_run, tmp_path):
     a = run(load_config(None, tiny_run), tmp_path / "a", progress=False)
     run(load_config(None, tiny_run), tmp_path / "b", progress=False)

@@ -25,3 +25,10 @@ def test_sampling_is_seeded_and_without_replacement():
 def test_client_seeds_differ_by_round_and_client():
     seeds = {client_seed(1, r, c) for r in range(5) for c in range(5)}
     assert len(seeds) == 25
+
+
+def test_lr_horizon_stretches_the_schedule():
+    # A 10-round run with the 700-round schedule trains at the paper's round-10 rate.
+    assert math.isclose(lr_at(10, 0.5, 0.01, 700), 0.5 * 0.02 ** (10 / 700))
+    assert lr_at(10, 0.5, 0.01, 700) > 0.47
+    assert math.isclose(lr_at(10, 0.5, 0.01, 10), 0.01)

@@ -79,3 +79,49 @@ def test_params_validation():
         ZeroFLParams(sparsity=0.9, mask_ratio=0.95)
     with pytest.raises(UserError, match="conv_threshold"):
         ZeroFLParams(conv_threshold="never")
+
+
+def test_swat_layer_reports_the_weight_density_it_trained_with():
+    """FLOPs count the density the forwards used, not the (nearly dense) weights after the last step."""
+    # Prepare: a linear layer with 10 weights of distinct magnitudes, SWAT sparsity 0.6 -> keeps 4
+    layer = SwatLinear(5, 2, bias=False, sparsity=0.6)
+    with torch.no_grad():
+        layer.weight.copy_(torch.arange(1.0, 11.0).reshape(2, 5))
+    layer.train()
+    assert layer.weight_density() is None  # no training forward yet
+
+    # Execute: two forwards, with an "SGD step" refilling every entry in between
+    layer(torch.ones(3, 5))
+    with torch.no_grad():
+        layer.weight.add_(0.5)  # the zeroed entries come back at 0.5, below the cut
+    layer(torch.ones(3, 5))
+    after = int(torch.count_nonzero(layer.weight))
+    with torch.no_grad():
+        layer.weight.add_(0.5)
+
+    # Assert: both forwards computed with 4 of 10 weights, whatever the weights look like now
+    assert after == 4
+    assert layer.weight_density() == pytest.approx(0.4)
+    assert int(torch.count_nonzero(layer.weight)) == 10
+    layer.reset_session()
+    assert layer.weight_density() is None
+
+
+def test_zerofl_flops_use_the_trained_with_density():
+    from sparsyfed.metrics.flops import relative_flops
+
+    method, model, keys = _setup(s=0.9)
+    ctx = RoundContext(1, 5, 0.1, 0, keys, 0)
+    local_train(method, model, model.state_dict(), ctx, steps=2)
+    reported = method.weight_density(model)
+    swat = {f"{n}.weight" for n, m in model.named_modules() if isinstance(m, (SwatConv2d, SwatLinear))}
+    assert set(reported) == swat
+    for key in swat:  # 1 - s of the entries (keep_count rounds up), in every forward
+        numel = model.state_dict()[key].numel()
+        assert reported[key] == pytest.approx(keep_count(numel, 0.9) / numel, abs=0.02)
+    trained = model.state_dict()
+    after = {k: int(torch.count_nonzero(trained[k])) / trained[k].numel() for k in keys}
+    assert min(after[k] for k in swat) > 0.5  # the SGD steps refilled the zeroed entries
+    macs = {k: 1 for k in keys}
+    with_reported = relative_flops(macs, after | reported, method.activation_density(model))
+    assert with_reported < 0.5 < relative_flops(macs, after, method.activation_density(model))

@@ -55,3 +55,21 @@ def test_init_is_seeded():
 def test_unknown_model():
     with pytest.raises(UserError, match="model"):
         build_model("vgg", 1, 10)
+
+
+def test_layers_know_the_role_they_were_built_for():
+    from sparsyfed.methods import make_method
+    from sparsyfed.models import layer_info
+
+    info = layer_info(build_model("resnet_small", 1, 10, make_method("sparsyfed", 0.9).layers()))
+    roles = {k: role for k, (role, _) in info.items()}
+    assert roles["stem.0.weight"] == "first" and roles["fc.weight"] == "classifier"
+    assert {k for k, r in roles.items() if r == "shortcut"} == {"stages.1.shortcut.0.weight",
+                                                               "stages.2.shortcut.0.weight"}
+    assert set(roles.values()) == {"first", "body", "shortcut", "classifier"}
+    # SparsyFed as the authors ran it: shortcut convs stay plain, every other layer is Powerprop
+    types = {role: {t for r, t in info.values() if r == role} for role in roles.values()}
+    assert types == {"first": {"PowerpropConv2d"}, "body": {"PowerpropConv2d"}, "shortcut": {"Conv2d"},
+                     "classifier": {"PowerpropLinear"}}
+    small = layer_info(build_model("small_cnn", 1, 10))
+    assert [r for r, _ in small.values()] == ["first", "body", "body", "classifier"]

@@ -40,9 +40,10 @@ from sparsyfed.io import atomic_path, write_csv, write_json
 from sparsyfed.methods import Method, RoundContext, State, make_method
 from sparsyfed.metrics.flops import layer_macs
 from sparsyfed.metrics.rounds import client_metrics, round_metrics
-from sparsyfed.models import build_model, prunable_keys
+from sparsyfed.models import build_model, layer_info, prunable_keys
 
 SUMMARY = "summary.json"
+LAYER_COLUMNS = ["round", "layer", "role", "layer_type", "numel", "density", "regrowth_local"]
 CUMULATIVE = {"bytes_down": "cum_bytes_down", "bytes_up": "cum_bytes_up",
               "authors_comm_params": "cum_authors_comm_params"}
 
@@ -61,6 +62,7 @@ class Setup:
     prunable: tuple[str, ...]
     parameter_names: tuple[str, ...]
     macs: dict[str, float]
+    layers: dict[str, tuple[str, str]]  # prunable key -> (role, layer type), `models.layer_info`
 
 
 def resolve_device(name: str) -> torch.device:
@@ -121,7 +123,7 @@ def prepare(cfg: RunConfig) -> Setup:
     data = dataclasses.replace(data, train_x=to_layout(data.train_x, device, layout), train_y=data.train_y.to(device),
                                test_x=to_layout(data.test_x, device, layout), test_y=data.test_y.to(device))
     return Setup(cfg, data, partition, method, model, _clone(model.state_dict()), device,
-                 prunable_keys(model), tuple(name for name, _ in model.named_parameters()), macs)
+                 prunable_keys(model), tuple(name for name, _ in model.named_parameters()), macs, layer_info(model))
 
 
 @dataclass
@@ -146,7 +148,8 @@ def _train_client(s: Setup, global_state: State, server_ctx: RoundContext, train
                                  weight_decay=s.cfg.weight_decay, generator=gen)
     trained = _clone(model.state_dict())
     upload = method.postprocess_upload(trained, ctx)
-    metrics = client_metrics(global_state, trained, upload, s.prunable, method.activation_density(model))
+    metrics = client_metrics(global_state, trained, upload, s.prunable, method.activation_density(model),
+                             method.weight_density(model))
     return ClientResult(upload, float(len(idx)), metrics, loss_sum, seen)
 
 
@@ -187,7 +190,7 @@ def _save_mask(out_dir: Path, round: int, packed: np.ndarray) -> None:
 
 def _write_tables(out_dir: Path, rows: list[dict], layer_rows: list[dict]) -> None:
     write_csv(out_dir / "rounds.csv", pd.DataFrame(rows))
-    write_csv(out_dir / "layers.csv", pd.DataFrame(layer_rows, columns=["round", "layer", "numel", "density"]))
+    write_csv(out_dir / "layers.csv", pd.DataFrame(layer_rows, columns=LAYER_COLUMNS))
 
 
 def run(cfg: RunConfig, out_dir: str | Path, *, on_error: str = "raise", progress: bool = True,
@@ -250,7 +253,7 @@ def _run(s: Setup, workers: Workers, out_dir: Path, progress: bool, stop_after: 
 
     for rnd in range(start, cfg.rounds + 1):
         round_t0 = time.perf_counter()
-        lr = lr_at(rnd, cfg.lr, cfg.lr_end, cfg.rounds)
+        lr = lr_at(rnd, cfg.lr, cfg.lr_end, cfg.lr_horizon or cfg.rounds)
         server_ctx = RoundContext(rnd, cfg.rounds, lr, cfg.seed, s.prunable)
 
         # 1. sample this round's clients
@@ -277,6 +280,7 @@ def _run(s: Setup, workers: Workers, out_dir: Path, progress: bool, stop_after: 
                                  parameter_names=s.parameter_names, target_sparsity=method.target_sparsity,
                                  macs=s.macs)
         layer_density, global_support = measured.pop("layer_density"), measured.pop("global_support")
+        layer_regrowth = measured.pop("layer_regrowth_local")
         row.update(measured)
         for col, cum in CUMULATIVE.items():
             totals[cum] += row[col]
@@ -293,7 +297,8 @@ def _run(s: Setup, workers: Workers, out_dir: Path, progress: bool, stop_after: 
                                                     data.normalise, cfg.eval_batch_size)
         row["round_wall_s"] = time.perf_counter() - round_t0
         rows.append(row)
-        layer_rows += [{"round": rnd, "layer": k, "numel": global_state[k].numel(), "density": d}
+        layer_rows += [{"round": rnd, "layer": k, "role": s.layers[k][0], "layer_type": s.layers[k][1],
+                        "numel": global_state[k].numel(), "density": d, "regrowth_local": layer_regrowth[k]}
                        for k, d in layer_density.items()]
         if rnd % cfg.mask_every == 0 or rnd == cfg.rounds:
             _save_mask(out_dir, rnd, global_support)

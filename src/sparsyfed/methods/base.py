@@ -121,6 +121,13 @@ class Method:
         local session (module name -> density). Methods without activation pruning keep 1."""
         return {}
 
+    def weight_density(self, model: nn.Module) -> dict[str, float]:
+        """Per prunable-layer weight density (state key -> density) that the last local session's
+        forwards computed with, for layers that zero weights inside training (their density after
+        training says nothing about the work done). Layers not listed count with the density of
+        the trained weights."""
+        return {}
+
     # -- cross-round state (checkpointed) --------------------------------------------------
     def state_dict(self) -> dict:
         return {}

@@ -54,12 +54,21 @@ class _SwatMixin:
         self.sparsity = float(sparsity)
         self.mode = mode
         self.pruner = ActivationPruner(mode)
-        self.weight_cut: float | None = None
+        self.reset_session()
 
     def reset_session(self) -> None:
-        """Start a local session: forget the weight and activation cuts."""
+        """Start a local session: forget the weight and activation cuts and the density record."""
         self.weight_cut = None
         self.pruner.reset()
+        self._weight_nnz: torch.Tensor | int = 0  # non-zeros of the weight in each training forward, summed
+        self._forwards = 0
+
+    def weight_density(self) -> float | None:
+        """Mean fraction of non-zero weight entries the session's training forwards computed with
+        (what its FLOPs count); None if no training forward ran."""
+        if self._forwards == 0:
+            return None
+        return float(self._weight_nnz) / (self._forwards * self.weight.numel())
 
     @torch.no_grad()
     def sparsify_weight_(self) -> None:
@@ -80,6 +89,10 @@ class _SwatMixin:
         if not self.training:
             return None
         self.sparsify_weight_()
+        # A device tensor: no host sync per step. The density after the session's last SGD step is
+        # near 1 (updates refill the zeroed entries), so FLOPs must count this one instead.
+        self._weight_nnz = self._weight_nnz + torch.count_nonzero(self.weight.detach())
+        self._forwards += 1
         return self.pruner.select(x, self.sparsity)
 
     def extra_repr(self) -> str:
@@ -151,3 +164,12 @@ class ZeroFL(Method):
 
     def activation_density(self, model: nn.Module) -> dict[str, float]:
         return {name: layer.pruner.density() for name, layer in swat_layers(model).items()}
+
+    def weight_density(self, model: nn.Module) -> dict[str, float]:
+        """Client side: the weight density each SWAT layer trained with (state key -> density)."""
+        out = {}
+        for name, layer in swat_layers(model).items():
+            d = layer.weight_density()
+            if d is not None:
+                out[f"{name}.weight"] = d
+        return out

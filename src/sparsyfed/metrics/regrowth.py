@@ -11,8 +11,8 @@ from sparsyfed.metrics._reduce import check_keys, stack_counts
 State = Mapping[str, torch.Tensor]
 
 
-def _count_zero_then_nonzero(before: State, after: State, prunable: Sequence[str]) -> int:
-    """Number of prunable entries that are zero in `before` and non-zero in `after`."""
+def _zero_then_nonzero_per_key(before: State, after: State, prunable: Sequence[str]) -> dict[str, int]:
+    """Per prunable key, the number of entries that are zero in `before` and non-zero in `after`."""
     keys = list(prunable)
     check_keys(before, keys, "first state")
     check_keys(after, keys, "second state")
@@ -20,14 +20,24 @@ def _count_zero_then_nonzero(before: State, after: State, prunable: Sequence[str
         if before[k].shape != after[k].shape:
             raise ValueError(f"shape mismatch for {k}: {tuple(before[k].shape)} vs {tuple(after[k].shape)}")
     if not keys:
-        return 0
-    counts = [((before[k] == 0) & (after[k] != 0)).sum() for k in keys]
-    return int(stack_counts(counts).sum().item())
+        return {}
+    counts = stack_counts([((before[k] == 0) & (after[k] != 0)).sum() for k in keys]).tolist()
+    return dict(zip(keys, counts))
+
+
+def _count_zero_then_nonzero(before: State, after: State, prunable: Sequence[str]) -> int:
+    """Number of prunable entries that are zero in `before` and non-zero in `after`."""
+    return sum(_zero_then_nonzero_per_key(before, after, prunable).values())
 
 
 def regrowth_local(received: State, trained: State, prunable: Sequence[str]) -> int:
     """Prunable entries zero in the received global model and non-zero after local training (before pruning)."""
     return _count_zero_then_nonzero(received, trained, prunable)
+
+
+def regrowth_local_per_layer(received: State, trained: State, prunable: Sequence[str]) -> dict[str, int]:
+    """`regrowth_local` split by prunable key (the values sum to `regrowth_local`)."""
+    return _zero_then_nonzero_per_key(received, trained, prunable)
 
 
 def regrowth_pruned(received: State, upload: State, prunable: Sequence[str]) -> int:

@@ -1,11 +1,15 @@
 """The engine's two entry points for SPEC section 5 metrics: per client and per round.
 
-`client_metrics(received, trained, upload, prunable, act_density=None)` -> dict, once per client:
+`client_metrics(received, trained, upload, prunable, act_density=None, weight_density=None)` -> dict,
+once per client:
     regrowth_local   int    prunable entries zero in `received` and non-zero in `trained`
+    regrowth_local_layers  dict  the same split by prunable key (sums to regrowth_local)
     regrowth_pruned  int    prunable entries non-zero in `received` and zero in `upload`
     bytes_up         int    bytes of `upload` (cheapest of dense / COO / bitmap per float tensor)
     support          uint8 ndarray, the upload's packed prunable support (`iou.pack_support`)
-    weight_density   dict   prunable key -> density of `trained` (weights after local training)
+    weight_density   dict   prunable key -> weight density local training computed with: the density
+                            the method's layers report (`weight_density` argument, for layers that
+                            zero weights inside training, e.g. ZeroFL's), else the density of `trained`
     act_density      dict   activation density as given (state key or module name -> d_a; {} = 1)
 
 `round_metrics(prev_global, new_global, client_results, *, prunable, parameter_names,
@@ -25,6 +29,7 @@ target_sparsity, macs, num_clients_sampled=None)` -> dict, once per round. Scala
                          (`flops.relative_flops` with the client's weight_density and act_density)
 Non-column entries (listed in NON_COLUMN_KEYS, for the engine's side tables):
     layer_density        dict prunable key -> density of `new_global` (one row per key)
+    layer_regrowth_local dict prunable key -> mean over clients of their regrowth_local_layers
     global_support       uint8 ndarray, packed prunable support of `new_global` (IoU heatmap)
 
 Means over an empty client list are NaN. Cumulative columns are the engine's business.
@@ -40,12 +45,12 @@ import torch
 from sparsyfed.metrics.comm import authors_comm_params, message_bytes
 from sparsyfed.metrics.flops import relative_flops
 from sparsyfed.metrics.iou import iou, iou_packed, pack_support
-from sparsyfed.metrics.regrowth import regrowth_global, regrowth_local, regrowth_pruned
+from sparsyfed.metrics.regrowth import regrowth_global, regrowth_local_per_layer, regrowth_pruned
 from sparsyfed.metrics.sparsity import global_sparsity, global_sparsity_all, layer_density
 
 State = Mapping[str, torch.Tensor]
 
-NON_COLUMN_KEYS = ("layer_density", "global_support")
+NON_COLUMN_KEYS = ("layer_density", "layer_regrowth_local", "global_support")
 
 
 def _mean(values: list[float]) -> float:
@@ -53,14 +58,17 @@ def _mean(values: list[float]) -> float:
 
 
 def client_metrics(received: State, trained: State, upload: State, prunable: Sequence[str],
-                   act_density: Mapping[str, float] | None = None) -> dict:
+                   act_density: Mapping[str, float] | None = None,
+                   weight_density: Mapping[str, float] | None = None) -> dict:
     """Per-client metrics; see the module docstring for the keys."""
+    regrowth = regrowth_local_per_layer(received, trained, prunable)
     return {
-        "regrowth_local": regrowth_local(received, trained, prunable),
+        "regrowth_local": sum(regrowth.values()),
+        "regrowth_local_layers": regrowth,
         "regrowth_pruned": regrowth_pruned(received, upload, prunable),
         "bytes_up": message_bytes(upload),
         "support": pack_support(upload, prunable),
-        "weight_density": layer_density(trained, prunable),
+        "weight_density": layer_density(trained, prunable) | dict(weight_density or {}),
         "act_density": dict(act_density or {}),
     }
 
@@ -94,5 +102,7 @@ def round_metrics(prev_global: State, new_global: State, client_results: Sequenc
         "flops_rel": _mean([relative_flops(macs, c["weight_density"], c.get("act_density"))
                             for c in client_results]),
         "layer_density": layer_density(new_global, prunable),
+        "layer_regrowth_local": {k: _mean([float(c["regrowth_local_layers"][k]) for c in client_results])
+                                 for k in prunable},
         "global_support": new_support,
     }

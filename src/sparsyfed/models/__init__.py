@@ -19,12 +19,47 @@ MODELS = {
 }
 
 
+class _RoleRecorder:
+    """Wraps a `LayerFactory` and remembers the role each Conv/Linear layer was built for."""
+
+    def __init__(self, factory: LayerFactory):
+        self.factory = factory
+        self.roles: dict[int, str] = {}  # id(module) -> role
+
+    def conv(self, *args, role: str = "body", **kwargs) -> nn.Conv2d:
+        module = self.factory.conv(*args, role=role, **kwargs)
+        self.roles[id(module)] = role
+        return module
+
+    def linear(self, *args, role: str = "classifier", **kwargs) -> nn.Linear:
+        module = self.factory.linear(*args, role=role, **kwargs)
+        self.roles[id(module)] = role
+        return module
+
+
 def build_model(name: str, in_channels: int, num_classes: int, layers: LayerFactory = PLAIN,
                 generator: torch.Generator | None = None) -> nn.Module:
-    """Build model `name` with the method's layers and the shared initialisation (SPEC section 1)."""
+    """Build model `name` with the method's layers and the shared initialisation (SPEC section 1).
+
+    The model carries `layer_roles` (prunable key -> role it was built for, see `models.layers`).
+    """
     if name not in MODELS:
         raise UserError(f"model: unknown model {name!r}; choose one of {sorted(MODELS)}")
-    return init_model_(MODELS[name](in_channels, num_classes, layers), generator)
+    recorder = _RoleRecorder(layers)
+    model = MODELS[name](in_channels, num_classes, recorder)
+    model.layer_roles = {f"{n}.weight": recorder.roles[id(m)] for n, m in model.named_modules()
+                         if id(m) in recorder.roles}
+    return init_model_(model, generator)
+
+
+def layer_info(model: nn.Module) -> dict[str, tuple[str, str]]:
+    """Prunable key -> (role, layer type name), e.g. ('shortcut', 'Conv2d') or ('body', 'PowerpropConv2d').
+
+    Roles come from `build_model`; a model built otherwise gets role 'unknown'.
+    """
+    roles = getattr(model, "layer_roles", {})
+    return {f"{name}.weight": (roles.get(f"{name}.weight", "unknown"), type(m).__name__)
+            for name, m in model.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear))}
 
 
 def prunable_keys(model: nn.Module) -> tuple[str, ...]:
@@ -32,4 +67,4 @@ def prunable_keys(model: nn.Module) -> tuple[str, ...]:
     return tuple(f"{name}.weight" for name, m in model.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear)))
 
 
-__all__ = ["MODELS", "build_model", "prunable_keys", "LayerFactory", "PLAIN"]
+__all__ = ["MODELS", "build_model", "layer_info", "prunable_keys", "LayerFactory", "PLAIN"]
