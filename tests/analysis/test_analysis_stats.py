@@ -9,7 +9,14 @@ import pandas as pd
 import pytest
 
 from sparsyfed.analysis.stats import pair_by_seed, seed_stats, t_interval
-from sparsyfed.analysis.verdicts import CONTRADICTED, INCONCLUSIVE, SUPPORTED, Check, Need, combine
+from sparsyfed.analysis.verdicts import (
+    CONTRADICTED,
+    INCONCLUSIVE,
+    SUPPORTED,
+    Check,
+    Need,
+    combine,
+)
 
 
 def test_t_interval_by_hand():

@@ -233,6 +233,7 @@ TABLE_CODE = ANALYSIS_SHARED + [
 CLAIMS_CODE = ANALYSIS_SHARED + [
     "analysis/claims.py",
     "analysis/claims_page.py",
+    "analysis/cells.py",
     "analysis/verdicts.py",
     "analysis/layers.py",
     "analysis/paper.py",

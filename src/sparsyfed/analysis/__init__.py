@@ -6,7 +6,8 @@ Stages, one owner each:
     tables.py     Table 1, Table 2, the paper comparison and its shape (CSV, Markdown, LaTeX)
     shape.py      ranking of the methods and accuracy relative to dense, ours vs the authors'
     figures/      one module per figure, each with `make(tables_dir, out_dir)`
-    claims.py     the five claims (SPEC section 7) as judged comparisons; the page (claims_page.py)
+    claims.py     the five claims (SPEC section 7) as judged comparisons (cells.py selects the data,
+                  claims_page.py writes the page)
     verdicts.py   supported / contradicted / inconclusive from t intervals, and how they combine
     layers.py     per-layer regrowth from layers.csv (claim 2)
     commands.py   the `sparsyfed collect | table | figure | claims` subcommands

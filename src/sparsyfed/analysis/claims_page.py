@@ -8,7 +8,13 @@ from collections.abc import Sequence
 import pandas as pd
 
 from sparsyfed.analysis import names
-from sparsyfed.analysis.verdicts import COMBINE_RULE, CONTRADICTED, INCONCLUSIVE, INTERVAL_RULE, SUPPORTED
+from sparsyfed.analysis.verdicts import (
+    COMBINE_RULE,
+    CONTRADICTED,
+    INCONCLUSIVE,
+    INTERVAL_RULE,
+    SUPPORTED,
+)
 
 _PROVENANCE = [("prov_device_name", "device"), ("prov_device", "torch device"), ("prov_torch", "torch"),
                ("prov_python", "python"), ("prov_numpy", "numpy"), ("prov_package_version", "sparsyfed"),

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -25,12 +25,13 @@ CI_LEVEL = 0.95
 MIN_N = 2  # a t interval needs a sample std
 
 
-@lru_cache(maxsize=None)
+@cache
 def t_quantile(n: int, level: float = CI_LEVEL) -> float:
     """The two-sided Student-t quantile t(1 - (1 - level) / 2, n - 1); NaN below MIN_N values."""
     if n < MIN_N:
         return math.nan
-    from scipy.stats import t  # imported here: scipy.stats takes ~1 s and most callers never need it
+    # imported here: scipy.stats takes ~1 s to import and most callers never need it
+    from scipy.stats import t
 
     return float(t.ppf(1.0 - (1.0 - level) / 2.0, n - 1))
 

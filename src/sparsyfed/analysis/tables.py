@@ -26,8 +26,8 @@ from sparsyfed.analysis import names, shape
 from sparsyfed.analysis.collect import read_table
 from sparsyfed.analysis.paper import authors_setting, paper_numbers
 from sparsyfed.analysis.render import DAGGER, Block, Cell, latex, markdown
-from sparsyfed.analysis.stats import (CELL, CI_LEVEL, expected_seeds, fmt_mean_std, ok_values, pair_by_seed,
-                                      n_range_note, seed_stats, t_interval)
+from sparsyfed.analysis.stats import (CELL, CI_LEVEL, expected_seeds, fmt_mean_std, n_range_note, ok_values,
+                                      pair_by_seed, seed_stats, t_interval)
 from sparsyfed.errors import UserError
 from sparsyfed.io import write_csv, write_text
 
