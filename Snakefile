@@ -19,7 +19,7 @@
 #                                                (dense runs once per dataset x alpha x seed, as s0)
 #   results/smoke/{dataset}/{method}/summary.json                short run per method (target `smoke`)
 #   results/tables/{rounds,runs,layers,mask_iou,partitions}.csv  tidy tables (`sparsyfed collect`)
-#   paper_figures/{table1,table2,paper_comparison}.{csv,md,tex}  paper tables
+#   paper_figures/{table1,table2,paper_comparison,paper_shape}.{csv,md,tex}  paper tables
 #   paper_figures/{figure}.{pdf,png}, paper_figures/claims.md    paper figures, claim checks
 #   logs/{rule}/{wildcards}.log                                  one log per job, named like its output
 #       e.g. logs/simulate_run/{dataset}/alpha{alpha}/{method}/s{sparsity}/seed{seed}.log,

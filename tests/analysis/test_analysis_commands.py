@@ -4,7 +4,7 @@ import argparse
 
 import pytest
 
-from sparsyfed.analysis.commands import register
+from sparsyfed.analysis.commands import TABLE_NAMES, register
 from sparsyfed.analysis.figures import FIGURES
 from sparsyfed.errors import UserError
 
@@ -36,7 +36,9 @@ def test_collect_table_figure_claims_end_to_end(grid, tmp_path, capsys):
 def test_all_tables(grid, tmp_path):
     args = _parse(["table", "all", "--tables", grid["tables"], "--out", tmp_path])
     args.func(args)
-    assert len(list(tmp_path.iterdir())) == 9
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        f"{name}.{ext}" for name in TABLE_NAMES for ext in ("csv", "md", "tex"))
+    assert "paper_shape" in TABLE_NAMES
 
 
 def test_figure_names_are_the_module_names():

@@ -129,3 +129,26 @@ def test_render_escapes_latex_and_markdown():
     block = Block("T", "cap", ["a", "b|c"], [["x|y", Cell("1", bold=True, flag="†")]], ["note"])
     assert "x\\|y" in markdown([block]) and "**1**†" in markdown([block])
     assert r"\textbf{1}$^\dagger$" in latex([block])
+
+
+def test_table1_csv_holds_the_t_interval(t1):
+    # 87 and 89: half-width t(0.975, 1) * sqrt(2) / sqrt(2) = 12.7062
+    row = _row(t1["csv"], method="sparsyfed", alpha=1000.0, sparsity=0.9)
+    assert row["acc_ci_lo"] == pytest.approx(88.0 - 12.706204736)
+    assert row["acc_ci_hi"] == pytest.approx(88.0 + 12.706204736)
+
+
+def test_table2_delta_is_paired_by_seed(tmp_path, builders):
+    # with: seeds 1, 2, 3 at 80, 84, 90 %; without: 79, 82 (seed 3 failed). Unpaired means differ by
+    # 84.67 - 80.5 = 4.17; paired by seed: 1, 2 -> mean 1.5, CI 1.5 ± 12.7062 * 0.7071 / 1.4142 = ± 6.35
+    for seed, acc in ((1, 0.80), (2, 0.84), (3, 0.90)):
+        builders["write_run"](tmp_path / "runs", "sparsyfed", 0.1, 0.9, seed, acc=acc)
+    for seed, acc in ((1, 0.79), (2, 0.82)):
+        builders["write_run"](tmp_path / "runs", "sparsyfed_noact", 0.1, 0.9, seed, acc=acc)
+    builders["write_run"](tmp_path / "runs", "sparsyfed_noact", 0.1, 0.9, 3, acc=0.0, status="failed")
+    collect([tmp_path / "runs"], [], tmp_path / "t")
+    tidy, blocks = table2(read_table(tmp_path / "t", "runs"))
+    row = tidy.iloc[0]
+    assert row["delta"] == pytest.approx(1.5) and row["delta_n"] == 2
+    assert row["delta_ci_lo"] == pytest.approx(1.5 - 12.706204736 * 0.5)
+    assert "+1.50 [-4.85, +7.85]" in markdown(blocks)

@@ -68,11 +68,13 @@ def expected_counts(config: dict) -> dict[str, int]:
         "data_partition": datasets * alphas,
         "simulate_run": datasets * alphas * seeds * per_cell,
         "collect_tables": 1,
-        "tables_table1": 1, "tables_table2": 1, "tables_paper_comparison": 1, "tables_claims": 1,
+        "tables_claims": 1,
         "all": 1,
     }
+    from sparsyfed.analysis.commands import TABLE_NAMES
     from sparsyfed.analysis.figures import FIGURES
 
+    counts.update({f"tables_{name}": 1 for name in TABLE_NAMES})
     counts.update({f"figures_{name}": 1 for name in FIGURES})
     counts["total"] = sum(counts.values())
     return counts
@@ -109,7 +111,7 @@ def test_paper_grid_size():
     """The paper's grid: 3 datasets x (5 sparse methods x 5 sparsities + dense) x 3 alphas x 3 seeds."""
     config = load("paper")
     assert expected_counts(config)["simulate_run"] == 3 * (5 * 5 + 1) * 3 * 3 == 702
-    assert expected_counts(config)["total"] == 726
+    assert expected_counts(config)["total"] == 728  # + data 3, partitions 9, collect, 4 tables, claims, 7 figures, all
 
 
 def test_paths_name_the_grid_point(default_plan):

@@ -225,16 +225,25 @@ FIGURE_SHARED = ANALYSIS_SHARED + [
 ]
 TABLE_CODE = ANALYSIS_SHARED + [
     "analysis/tables.py",
+    "analysis/shape.py",
     "analysis/render.py",
     "analysis/paper.py",
     "analysis/paper_numbers.csv",
 ]
 CLAIMS_CODE = ANALYSIS_SHARED + [
     "analysis/claims.py",
+    "analysis/claims_page.py",
+    "analysis/cells.py",
+    "analysis/verdicts.py",
+    "analysis/layers.py",
     "analysis/paper.py",
     "analysis/paper_numbers.csv",
 ]
 COLLECT_CODE = ["analysis/collect.py"]
+# Figures that read more of the package than FIGURE_SHARED.
+FIGURE_EXTRA = {
+    "relative_accuracy_vs_authors": ["analysis/shape.py", "analysis/paper.py", "analysis/paper_numbers.csv"],
+}
 
 
 def package_files(relatives):
@@ -243,7 +252,7 @@ def package_files(relatives):
 
 def figure_code(name):
     """The module that draws figure `name`, plus the shared analysis and style code."""
-    return package_files([f"analysis/figures/{name}.py"] + FIGURE_SHARED)
+    return package_files([f"analysis/figures/{name}.py"] + FIGURE_SHARED + FIGURE_EXTRA.get(name, []))
 
 
 def tidy_tables():

@@ -6,7 +6,7 @@ wrote (one per line) and raises `UserError` for bad input. Heavy imports (pandas
 happen inside the handlers so that `sparsyfed --help` stays fast.
 
     sparsyfed collect --runs DIR [DIR ...] [--partitions FILE [FILE ...]] --out DIR
-    sparsyfed table {table1,table2,paper_comparison,all} --tables DIR --out DIR
+    sparsyfed table {table1,table2,paper_comparison,paper_shape,all} --tables DIR --out DIR
     sparsyfed figure {accuracy_vs_sparsity,...,partitions,all} --tables DIR --out DIR
     sparsyfed claims --tables DIR --out FILE
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sparsyfed.analysis.figures import FIGURES
 
-TABLE_NAMES = ("table1", "table2", "paper_comparison")
+TABLE_NAMES = ("table1", "table2", "paper_comparison", "paper_shape")
 
 
 def _print(paths) -> None:

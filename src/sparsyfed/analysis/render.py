@@ -69,7 +69,8 @@ def markdown(blocks: Sequence[Block], heading: str = "") -> str:
 _TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
                 "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
 _TEX_UNICODE = {"±": r"$\pm$", "—": "---", "–": "--", DAGGER: r"$^\dagger$", "α": r"$\alpha$",
-                "Δ": r"$\Delta$", "×": r"$\times$", "≥": r"$\geq$", "≤": r"$\leq$", "‡": r"$^\ddagger$"}
+                "Δ": r"$\Delta$", "×": r"$\times$", "≥": r"$\geq$", "≤": r"$\leq$", "‡": r"$^\ddagger$",
+                "τ": r"$\tau$", ">": r"$>$", "<": r"$<$"}
 
 
 def tex_escape(text: str) -> str:

@@ -1,21 +1,88 @@
-"""Mean, std and n over seeds, and small grid helpers shared by tables, figures and claims.
+"""Mean, std, n and t intervals over seeds, seed pairing, and small grid helpers.
 
 Every number the analysis shows is the mean over the seeds of a grid cell that finished with
-status "ok", with the sample standard deviation (ddof = 1; undefined for one seed) and n. Runs
-that failed, diverged or are missing are counted per cell (`n_bad`, `bad`) so that tables and
-figures can mark the cell.
+status "ok", with the sample standard deviation (ddof = 1; undefined for one seed), n and a
+two-sided CI_LEVEL Student-t interval (mean ± t(1 - (1 - level) / 2, n - 1) · std / √n; undefined
+below MIN_N values). Runs that failed, diverged or are missing are counted per cell (`n_bad`,
+`bad`) so that tables and figures can mark the cell. Methods are compared on differences paired
+by seed (`pair_by_seed`): one seed gives every method the same initialisation, client sampling
+and partition.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pandas as pd
 
 CELL = ["dataset", "alpha", "method", "sparsity"]
-STATS_COLUMNS = ["mean", "std", "n", "n_runs", "n_bad", "bad"]
+STATS_COLUMNS = ["mean", "std", "n", "ci_lo", "ci_hi", "n_runs", "n_bad", "bad"]
+CI_LEVEL = 0.95
+MIN_N = 2  # a t interval needs a sample std
+
+
+@cache
+def t_quantile(n: int, level: float = CI_LEVEL) -> float:
+    """The two-sided Student-t quantile t(1 - (1 - level) / 2, n - 1); NaN below MIN_N values."""
+    if n < MIN_N:
+        return math.nan
+    # imported here: scipy.stats takes ~1 s to import and most callers never need it
+    from scipy.stats import t
+
+    return float(t.ppf(1.0 - (1.0 - level) / 2.0, n - 1))
+
+
+@dataclass(frozen=True)
+class Interval:
+    """Mean, sample std (ddof = 1), n and the two-sided t interval [lo, hi] of some values."""
+
+    mean: float
+    std: float
+    n: int
+    lo: float
+    hi: float
+    t: float  # the quantile used (NaN below MIN_N values)
+    level: float = CI_LEVEL
+
+
+def t_interval(values: Iterable[float], level: float = CI_LEVEL) -> Interval:
+    """The t interval of the finite `values`: mean ± t(1 - (1 - level) / 2, n - 1) · std / √n."""
+    v = np.asarray([x for x in values if x is not None], dtype=float)
+    v = v[np.isfinite(v)]
+    n = len(v)
+    mean = float(v.mean()) if n else math.nan
+    if n < MIN_N:
+        return Interval(mean, math.nan, n, math.nan, math.nan, math.nan, level)
+    std = float(v.std(ddof=1))
+    t = t_quantile(n, level)
+    half = t * std / math.sqrt(n)
+    return Interval(mean, std, n, mean - half, mean + half, t, level)
+
+
+def pair_by_seed(a: pd.DataFrame, b: pd.DataFrame, on: Sequence[str], value: str) -> pd.DataFrame:
+    """Rows of `a` and `b` with equal `on` + seed, side by side: `on` + seed, `value`_a, `value`_b.
+
+    Only seeds with a finite `value` on both sides are kept (a failed run drops its pair).
+    """
+    cols = list(on) + ["seed"]
+    left = a[cols + [value]].rename(columns={value: f"{value}_a"})
+    right = b[cols + [value]].rename(columns={value: f"{value}_b"})
+    out = left.merge(right, on=cols)
+    keep = np.isfinite(out[f"{value}_a"].astype(float)) & np.isfinite(out[f"{value}_b"].astype(float))
+    return out[keep].reset_index(drop=True)
+
+
+def ok_values(frame: pd.DataFrame, value: str, scale: float = 1.0) -> pd.DataFrame:
+    """The finished ("ok") rows of `frame` with a finite `value`, scaled by `scale`."""
+    if frame.empty or value not in frame.columns:
+        return frame.iloc[0:0].assign(**{value: pd.Series(dtype=float)})
+    out = frame[frame["status"] == "ok"].copy() if "status" in frame.columns else frame.copy()
+    out[value] = pd.to_numeric(out[value], errors="coerce").astype(float) * scale
+    return out[np.isfinite(out[value])]
 
 
 def _bad_summary(statuses: pd.Series) -> str:
@@ -25,10 +92,11 @@ def _bad_summary(statuses: pd.Series) -> str:
 
 def seed_stats(runs: pd.DataFrame, value: str = "final_test_acc", by: Sequence[str] = CELL,
                scale: float = 1.0) -> pd.DataFrame:
-    """Per cell `by`: mean and std (ddof=1) of `value` * `scale` over ok runs, and run counts.
+    """Per cell `by`: mean, std (ddof=1) and t interval of `value` * `scale` over ok runs, and run counts.
 
-    Returns a frame with columns `by` + mean, std, n (ok runs with a finite value), n_runs (all
-    runs of the cell), n_bad (runs not ok), bad (e.g. "failed: 1, missing: 1").
+    Returns a frame with columns `by` + mean, std, n (ok runs with a finite value), ci_lo, ci_hi
+    (CI_LEVEL t interval), n_runs (all runs of the cell), n_bad (runs not ok), bad (e.g.
+    "failed: 1, missing: 1").
     """
     by = list(by)
     if runs.empty:
@@ -38,9 +106,8 @@ def seed_stats(runs: pd.DataFrame, value: str = "final_test_acc", by: Sequence[s
         key = key if isinstance(key, tuple) else (key,)
         ok = group[group["status"] == "ok"]
         values = pd.to_numeric(ok[value], errors="coerce").astype(float).dropna() * scale
-        values = values[np.isfinite(values)]
-        rows.append(dict(zip(by, key), mean=values.mean() if len(values) else math.nan,
-                         std=values.std(ddof=1) if len(values) > 1 else math.nan, n=len(values),
+        ci = t_interval(values)
+        rows.append(dict(zip(by, key), mean=ci.mean, std=ci.std, n=ci.n, ci_lo=ci.lo, ci_hi=ci.hi,
                          n_runs=len(group), n_bad=int((group["status"] != "ok").sum()),
                          bad=_bad_summary(group["status"])))
     return pd.DataFrame(rows, columns=by + STATS_COLUMNS)

@@ -22,16 +22,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sparsyfed.analysis import names
+from sparsyfed.analysis import names, shape
 from sparsyfed.analysis.collect import read_table
-from sparsyfed.analysis.paper import paper_numbers
+from sparsyfed.analysis.paper import authors_setting, paper_numbers
 from sparsyfed.analysis.render import DAGGER, Block, Cell, latex, markdown
-from sparsyfed.analysis.stats import CELL, expected_seeds, fmt_mean_std, seed_stats
+from sparsyfed.analysis.stats import (CELL, CI_LEVEL, expected_seeds, fmt_mean_std, n_range_note, ok_values,
+                                      pair_by_seed, seed_stats, t_interval)
 from sparsyfed.errors import UserError
 from sparsyfed.io import write_csv, write_text
 
 ACC_NOTE = ("Test accuracy (%) of the final global model: mean ± sample std (ddof = 1) over the seeds that "
-            "finished{n_part}; (n=k) marks a cell with fewer finished seeds.")
+            "finished{n_part}; (n=k) marks a cell with fewer finished seeds. The CSV file also holds each "
+            f"cell's {100 * CI_LEVEL:g} % t interval over seeds (ci_lo, ci_hi).")
 MAX_LISTED = 25  # failed cells listed in a footnote before "... and k more"
 
 
@@ -120,9 +122,9 @@ def table1(runs: pd.DataFrame) -> tuple[pd.DataFrame, list[Block]]:
     stats["n_expected"] = n_exp
     stats["cell"] = [_cell_text(r, n_exp) for _, r in stats.iterrows()]
     stats["flag"] = [_flag(r) for _, r in stats.iterrows()]
-    tidy = stats.rename(columns={"mean": "acc_mean", "std": "acc_std"})[
-        ["dataset", "alpha", "method", "sparsity", "acc_mean", "acc_std", "n", "n_expected", "n_runs",
-         "n_bad", "bad", "best", "cell", "flag"]]
+    tidy = stats.rename(columns={"mean": "acc_mean", "std": "acc_std", "ci_lo": "acc_ci_lo", "ci_hi": "acc_ci_hi"})[
+        ["dataset", "alpha", "method", "sparsity", "acc_mean", "acc_std", "n", "acc_ci_lo", "acc_ci_hi", "n_expected",
+         "n_runs", "n_bad", "bad", "best", "cell", "flag"]]
     tidy = _sort_tidy(tidy)
 
     sparse = stats[stats["method"] != "dense"]
@@ -173,22 +175,27 @@ def table2(runs: pd.DataFrame) -> tuple[pd.DataFrame, list[Block]]:
     n_exp = expected_seeds(runs)
     stats["cell"] = [_cell_text(r, n_exp) for _, r in stats.iterrows()]
     stats["flag"] = [_flag(r) for _, r in stats.iterrows()]
+    acc = ok_values(runs, "final_test_acc", 100.0)
     records = []
     for (d, a, s), group in stats.groupby(["dataset", "alpha", "sparsity"], dropna=False, sort=False):
         rec = {"dataset": d, "alpha": a, "sparsity": s}
         for side, method in variants.items():
             hit = group[group["method"] == method]
             h = hit.iloc[0] if len(hit) else None
-            rec.update({f"{side}_mean": h["mean"] if h is not None else np.nan,
-                        f"{side}_std": h["std"] if h is not None else np.nan,
-                        f"{side}_n": int(h["n"]) if h is not None else 0,
+            rec.update({f"{side}_{k}": h[k] if h is not None else np.nan for k in ("mean", "std", "ci_lo", "ci_hi")})
+            rec.update({f"{side}_n": int(h["n"]) if h is not None else 0,
                         f"{side}_bad": h["bad"] if h is not None else "",
                         f"{side}_cell": h["cell"] if h is not None else "—",
                         f"{side}_flag": h["flag"] if h is not None else ""})
-        rec["delta"] = rec["with_mean"] - rec["without_mean"]
+        cell = acc[(acc["dataset"] == d) & (acc["alpha"] == a) & np.isclose(acc["sparsity"], s)]
+        pairs = pair_by_seed(cell[cell["method"] == variants["with"]], cell[cell["method"] == variants["without"]],
+                             ["dataset", "alpha", "sparsity"], "final_test_acc")
+        ci = t_interval(pairs["final_test_acc_a"] - pairs["final_test_acc_b"])
+        rec.update(delta=ci.mean, delta_std=ci.std, delta_n=ci.n, delta_ci_lo=ci.lo, delta_ci_hi=ci.hi)
         records.append(rec)
-    columns = ["dataset", "alpha", "sparsity"] + [f"{side}_{k}" for side in variants
-                                                   for k in ("mean", "std", "n", "bad", "cell", "flag")] + ["delta"]
+    columns = ["dataset", "alpha", "sparsity"] + [f"{side}_{k}" for side in variants for k in (
+        "mean", "std", "n", "ci_lo", "ci_hi", "bad", "cell", "flag")] + [
+        "delta", "delta_std", "delta_n", "delta_ci_lo", "delta_ci_hi"]
     tidy = _sort_tidy(pd.DataFrame(records, columns=columns))
 
     sparsities = names.order_sparsities(tidy["sparsity"])
@@ -206,7 +213,7 @@ def table2(runs: pd.DataFrame) -> tuple[pd.DataFrame, list[Block]]:
                     continue
                 h = hit.iloc[0]
                 if side == "delta":
-                    row.append(Cell(f"{h['delta']:+.2f}" if np.isfinite(h["delta"]) else "—"))
+                    row.append(Cell(_delta_text(h)))
                 else:
                     other = "without" if side == "with" else "with"
                     better = np.isfinite(h[f"{side}_mean"]) and (not np.isfinite(h[f"{other}_mean"])
@@ -215,7 +222,9 @@ def table2(runs: pd.DataFrame) -> tuple[pd.DataFrame, list[Block]]:
                                     flag=h[f"{side}_flag"]))
             rows.append(row)
     notes = [ACC_NOTE.format(n_part=_n_part(n_exp)),
-             "Bold: the better variant per column. Δ = with − without, in percentage points.",
+             "Bold: the better variant per column. Δ = with − without, in percentage points, paired by seed: the "
+             f"mean over the seeds where both finished, [its {100 * CI_LEVEL:g} % t interval] when n ≥ 2 (n=k when "
+             "fewer seeds than the grid's).",
              _setting_note(runs[runs["method"].isin(variants.values())] if not runs.empty else runs)]
     if (bad := _bad_note(stats)):
         notes.append(bad)
@@ -225,6 +234,15 @@ def table2(runs: pd.DataFrame) -> tuple[pd.DataFrame, list[Block]]:
                   "Final test accuracy per dataset, LDA α and target sparsity.", header, rows, notes,
                   label="tab:ablation", text_cols=3)
     return tidy, [block]
+
+
+def _delta_text(h) -> str:
+    """'+3.50 [-1.20, 8.20]' (paired mean and t interval), '+3.50 (n=1)' or '—'."""
+    if not np.isfinite(h["delta"]):
+        return "—"
+    if np.isfinite(h["delta_ci_lo"]):
+        return f"{h['delta']:+.2f} [{h['delta_ci_lo']:+.2f}, {h['delta_ci_hi']:+.2f}]"
+    return f"{h['delta']:+.2f} (n={int(h['delta_n'])})"
 
 
 # ---------------------------------------------------------------- paper comparison
@@ -241,16 +259,19 @@ def paper_comparison(runs: pd.DataFrame) -> tuple[pd.DataFrame, list[Block]]:
                                           for r in group.itertuples()}))
     ours = ours.assign(setting=[setting.get(tuple(r[c] for c in CELL), "") for _, r in ours.iterrows()])
     ours = ours.rename(columns={"mean": "ours_mean", "std": "ours_std", "n": "ours_n", "n_bad": "ours_n_bad",
-                                "bad": "ours_bad", "setting": "ours_setting"})
+                                "bad": "ours_bad", "setting": "ours_setting", "ci_lo": "ours_ci_lo",
+                                "ci_hi": "ours_ci_hi"})
     merged = paper.rename(columns={"acc_mean": "authors_mean", "acc_std": "authors_std",
                                    "n_note": "authors_note"}).merge(
-        ours[CELL + ["ours_mean", "ours_std", "ours_n", "ours_n_bad", "ours_bad", "ours_setting"]],
+        ours[CELL + ["ours_mean", "ours_std", "ours_n", "ours_ci_lo", "ours_ci_hi", "ours_n_bad", "ours_bad",
+                     "ours_setting"]],
         on=CELL, how="left")
     merged["ours_n"] = merged["ours_n"].fillna(0).astype(int)
     merged["ours_n_bad"] = merged["ours_n_bad"].fillna(0).astype(int)
     merged["in_both"] = merged["ours_n"] > 0
     merged["delta"] = merged["ours_mean"] - merged["authors_mean"]
-    tidy = merged[CELL + ["ours_mean", "ours_std", "ours_n", "ours_n_bad", "ours_bad", "ours_setting",
+    tidy = merged[CELL + ["ours_mean", "ours_std", "ours_n", "ours_ci_lo", "ours_ci_hi", "ours_n_bad", "ours_bad",
+                          "ours_setting",
                           "authors_mean", "authors_std", "authors_note", "source", "delta", "in_both"]]
     tidy = _sort_tidy(tidy)
 
@@ -267,7 +288,9 @@ def paper_comparison(runs: pd.DataFrame) -> tuple[pd.DataFrame, list[Block]]:
               "single run or the one dense value. Δ = ours − authors', in percentage points."]
     if both.empty:
         notes1.insert(0, "None of our runs is at a setting the authors report (their datasets: "
-                         + ", ".join(names.dataset_name(d) for d in names.order_datasets(paper["dataset"])) + ").")
+                         + ", ".join(names.dataset_name(d) for d in names.order_datasets(paper["dataset"]))
+                         + "). `paper_shape` compares the shape of the results (ranking of the methods, accuracy "
+                           "relative to dense) across datasets.")
     if both["ours_n_bad"].gt(0).any():
         notes1.append(f"{DAGGER} Some of our runs of this cell failed, diverged or are missing (see Table 1).")
     extra = ours[ours["ours_n"] > 0].merge(paper[CELL], on=CELL, how="left", indicator=True)
@@ -308,14 +331,93 @@ def paper_comparison(runs: pd.DataFrame) -> tuple[pd.DataFrame, list[Block]]:
     return tidy, [block1, block2]
 
 
+# ---------------------------------------------------------------- paper shape
+
+def _rel_text(mean: float, std: float, n: int | None = None) -> str:
+    text = fmt_mean_std(mean, std, 1)
+    return text + (f" (n={n})" if n is not None and text != "—" else "")
+
+
+def _lead_text(r) -> str:
+    if not np.isfinite(r.ours_lead):
+        return "—"
+    if np.isfinite(r.ours_lead_ci_lo):
+        return f"{r.ours_lead:+.2f} [{r.ours_lead_ci_lo:+.2f}, {r.ours_lead_ci_hi:+.2f}]"
+    return f"{r.ours_lead:+.2f} (n={int(r.ours_lead_n)})"
+
+
+def paper_shape(runs: pd.DataFrame) -> tuple[pd.DataFrame, list[Block]]:
+    """The shape of our results against the authors' across datasets (`shape.py`), as (tidy, blocks)."""
+    authors = paper_numbers()
+    tidy = shape.compare(runs, authors)
+    theirs = names.order_datasets(tidy["authors_dataset"]) or names.order_datasets(authors["dataset"])
+    cells = tidy.drop_duplicates(["dataset", "authors_dataset", "alpha", "sparsity"])
+    rows1 = []
+    for (d, a, s), g in cells.groupby(["dataset", "alpha", "sparsity"], sort=False):
+        first = g.iloc[0]
+        row = [names.dataset_name(d), names.alpha_label(a), names.sparsity_label(s), first["ours_ranking"],
+               _lead_text(first)]
+        for ad in theirs:
+            hit = g[g["authors_dataset"] == ad]
+            row.append(f"{hit.iloc[0]['authors_ranking']} (τ = {hit.iloc[0]['kendall_tau']:+.2f})"
+                       if len(hit) and np.isfinite(hit.iloc[0]["kendall_tau"]) else
+                       (hit.iloc[0]["authors_ranking"] + " (τ undefined)" if len(hit) else "—"))
+        rows1.append(row)
+    ours_sets = "; ".join(shape.ours_setting(runs, d) for d in names.order_datasets(tidy["dataset"])) or "none"
+    n_note = shape.ours_relative(runs)["ours_n"]
+    notes1 = [f"Ours: {ours_sets}. Authors': " + "; ".join(authors_setting(d) for d in theirs)
+              + f" ({names.AUTHORS_SOURCE}). Different datasets, models and horizons: only the shape is compared.",
+              "Ranking: methods by mean final test accuracy over seeds (means equal to "
+              f"{shape.TIE_DIGITS} decimals tie, '='). τ: Kendall τ-b between our means and the authors' over the "
+              "k methods both ran (k = 4: (concordant − discordant pairs) / 6; undefined when one side is all "
+              "tied); descriptive, no test. Our lead: our winner − our runner-up in pp, paired by seed, "
+              f"[{100 * CI_LEVEL:g} % t interval]; an interval across 0 means our winner is not separated from the "
+              "runner-up.",
+              f"Seeds per cell of ours: {n_range_note(n_note)}."]
+    for r in shape.summary(tidy).itertuples():
+        tau = (f"median τ {r.tau_median:+.2f} (range {r.tau_min:+.2f} to {r.tau_max:+.2f}, {r.tau_n} cells)"
+               if r.tau_n else "τ undefined in every cell")
+        notes1.append(f"Ours on {names.dataset_name(r.dataset)} vs the authors' {names.dataset_name(r.authors_dataset)}:"
+                      f" same winner in {r.same_winner} of {r.cells} cells; {tau}.")
+    if tidy.empty:
+        notes1.insert(0, "No finished run of ours is at an (α, sparsity) the authors report with a method they ran.")
+    header1 = ["Our dataset", "LDA α", "Sparsity", "Our ranking", "Our lead (pp)"] + [
+        f"{names.dataset_name(ad)} (authors)" for ad in theirs]
+    block1 = Block("Ranking of the methods, ours against the authors'",
+                   "Per LDA α and target sparsity: the methods from best to worst by final test accuracy.",
+                   header1, rows1, notes1, label="tab:shape-ranking", text_cols=len(header1))
+
+    rows2 = []
+    for (d, a, s, m), g in tidy.groupby(["dataset", "alpha", "sparsity", "method"], sort=False):
+        first = g.iloc[0]
+        row = [names.dataset_name(d), names.alpha_label(a), names.sparsity_label(s), names.method_name(m),
+               _rel_text(first["ours_rel_mean"], first["ours_rel_std"], int(first["ours_rel_n"]))]
+        for ad in theirs:
+            hit = g[g["authors_dataset"] == ad]
+            row.append(_rel_text(hit.iloc[0]["authors_rel"], hit.iloc[0]["authors_rel_std"]) if len(hit) else "—")
+        rows2.append(row)
+    notes2 = ["Accuracy relative to dense, in % of dense. Ours: per seed, the method's final test accuracy over "
+              "dense's of the same dataset, α and seed; mean ± sample std over those seeds, with n (the CSV holds "
+              f"the {100 * CI_LEVEL:g} % t interval). Authors': their mean over their single dense value, ± their "
+              "std over the same dense value (no ± where they report one run)."]
+    header2 = ["Our dataset", "LDA α", "Sparsity", "Method", "Ours"] + [
+        f"{names.dataset_name(ad)} (authors)" for ad in theirs]
+    block2 = Block("Accuracy relative to dense, ours against the authors'",
+                   "Final test accuracy as % of dense FedAvg's, per LDA α, target sparsity and method.",
+                   header2, rows2, notes2, label="tab:shape-relative")
+    return tidy, [block1, block2]
+
+
 # ---------------------------------------------------------------- writing
 
 TABLES: dict[str, Callable[[pd.DataFrame], tuple[pd.DataFrame, list[Block]]]] = {
     "table1": table1,
     "table2": table2,
     "paper_comparison": paper_comparison,
+    "paper_shape": paper_shape,
 }
-HEADINGS = {"table1": "Table 1", "table2": "Table 2", "paper_comparison": "Comparison with the authors' numbers"}
+HEADINGS = {"table1": "Table 1", "table2": "Table 2", "paper_comparison": "Comparison with the authors' numbers",
+            "paper_shape": "The shape of the results, ours against the authors' (across datasets)"}
 
 
 def write_table(name: str, tables_dir: str | Path, out_dir: str | Path) -> list[Path]:

@@ -16,6 +16,7 @@ FIGURES = (
     "regrowth",
     "mask_iou",
     "partitions",
+    "relative_accuracy_vs_authors",
 )
 
 

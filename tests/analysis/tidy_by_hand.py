@@ -1,0 +1,64 @@
+"""Tidy tables (runs, rounds, layers) written row by row, for tests whose expected values are
+computed by hand. P = 1000 prunable weights, 3 clients per round.
+
+Per round r of a run: the global model's density is 1 in round 1 for dense and every sparse
+method except FLASH (all download the dense initial model), then `density` (default 1 - s);
+authors_comm_params = (density_r + 1 - s) * P, bytes_down = 4 * P * density_r * 3.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+P = 1000
+CLIENTS = 3
+
+
+class Tidy:
+    """Accumulates runs; `frames()` returns (runs, rounds, layers) like `read_table` does."""
+
+    def __init__(self):
+        self.runs, self.rounds, self.layers = [], [], []
+
+    def add(self, method: str, seed: int, *, acc: float = 80.0, sparsity: float = 0.95, alpha: float = 0.1,
+            dataset: str = "fashion_mnist", model: str = "resnet_small", rounds: int = 10, status: str = "ok",
+            density: float | None = None, level: float | None = None, regrowth: float = 0.0,
+            layers: dict | None = None) -> "Tidy":
+        """One run. `acc` in %; `level` = global sparsity every round (default: 1 - density from round 2);
+        `regrowth` = regrowth_local from round 2 on; `layers` = {name: (role, layer_type, regrowth)}."""
+        s = 0.0 if method == "dense" else sparsity
+        steady = 1.0 - s if density is None else density
+        grid = dict(dataset=dataset, model=model, alpha=alpha, method=method, sparsity=s, seed=seed)
+        self.runs.append(grid | dict(status=status, rounds=rounds, rounds_completed=rounds if status == "ok" else 0,
+                                     final_test_acc=acc / 100 if status == "ok" else np.nan, error=None,
+                                     run_dir=f"runs/{dataset}/{alpha}/{method}/{s}/{seed}"))
+        if status != "ok":
+            return self
+        for r in range(1, rounds + 1):
+            d = steady if (r > 1 or method == "flash") else 1.0
+            self.rounds.append(grid | dict(
+                status=status, round=r, global_sparsity=(1.0 - steady) if level is None else level,
+                regrowth_local=0.0 if r == 1 else regrowth, authors_comm_params=(d + 1.0 - s) * P,
+                bytes_down=4.0 * P * d * CLIENTS))
+            for name, (role, kind, value) in (layers or {}).items():
+                self.layers.append(grid | dict(round=r, layer=name, numel=100, density=d, role=role,
+                                               layer_type=kind, regrowth_local=0.0 if r == 1 else value))
+        return self
+
+    def frames(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        grid = ["dataset", "model", "alpha", "method", "sparsity", "seed"]
+        runs, rounds = pd.DataFrame(self.runs), pd.DataFrame(self.rounds)
+        layers = pd.DataFrame(self.layers, columns=None if self.layers else grid + ["round", "layer", "numel", "density"])
+        for frame in (runs, rounds, layers):
+            if len(frame):
+                frame["seed"] = frame["seed"].astype("Int64")
+                frame["alpha"] = frame["alpha"].astype(float)
+                frame["sparsity"] = frame["sparsity"].astype(float)
+        return runs, rounds, layers
+
+    def write(self, folder) -> None:
+        """Write runs.csv, rounds.csv and layers.csv into `folder` (as `sparsyfed collect` would)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, frame in zip(("runs", "rounds", "layers"), self.frames()):
+            frame.to_csv(folder / f"{name}.csv", index=False)
