@@ -17,7 +17,8 @@ RUN_EPILOG = textwrap.dedent("""\
       method [dense]            dense | topk | sparsyfed | sparsyfed_noact | zerofl | flash
       sparsity [0.9]            target sparsity s of every upload (ignored by dense)
       method_params [{}]        e.g. --set method_params.beta=1.25  (sparsyfed: beta, activation_pruning,
-                                conv_threshold, convert_shortcuts; zerofl: mask_ratio; flash: mask_scope)
+                                conv_threshold, convert_shortcuts, exponent, spectral_over;
+                                zerofl: mask_ratio; flash: mask_scope)
       num_clients [100]  clients_per_round [10]  samples_per_client [floor(N_train/N)]
       alpha [1000]  partition_seed [1337]  partition [none: computed in memory]
       rounds [20]  local_epochs [1]  batch_size [16]  lr [0.5]  lr_end [0.01]  weight_decay [0.001]

@@ -16,6 +16,14 @@ Options and where they differ from the paper:
   never reached convs inside an ``nn.Sequential``; they are still globally pruned, can regrow, and are
   ranked by |w| against the other layers' |v|. ``True`` converts them too (the corrected behaviour).
 - ``activation_pruning=False`` is the paper's ablation (registry id ``sparsyfed_noact``).
+- ``exponent`` (beyond the main table): ``"fixed"`` (the paper: every layer uses ``beta``),
+  ``"spectral_mean"`` **[as the authors ran it]** or ``"spectral_layer"``: the authors' later
+  spectral exponent beta_l = 1 + mean(|v|) / sigma(|v|), one mean beta for all Powerprop layers or
+  one per layer, computed from the stored v at the start of every local session and whenever a
+  state is loaded (`sparse.spectral` says exactly when, and the deviations). ``spectral_over``:
+  mean over ``"all"`` entries (SPEC) or the ``"nonzero"`` ones. In the spectral modes the layers
+  store the shared initial draw itself as v and ``beta`` is only the fallback for a model whose
+  Powerprop layers are all zero.
 """
 
 from __future__ import annotations
@@ -30,6 +38,9 @@ from sparsyfed.models.layers import LayerFactory
 from sparsyfed.sparse.activation import MODES, ActivationPruner
 from sparsyfed.sparse.powerprop import PowerpropConv2d, PowerpropLinear
 from sparsyfed.sparse.pruning import global_magnitude_prune
+from sparsyfed.sparse.spectral import OVER, SpectralExponent
+
+EXPONENTS = {"fixed": None, "spectral_mean": "mean", "spectral_layer": "layer"}  # -> SpectralExponent mode
 
 
 @dataclass(frozen=True)
@@ -40,6 +51,8 @@ class SparsyFedParams(SparseParams):
     activation_pruning: bool = True
     conv_threshold: str = "session"
     convert_shortcuts: bool = False
+    exponent: str = "fixed"
+    spectral_over: str = "all"
 
     def __post_init__(self):
         super().__post_init__()
@@ -51,13 +64,33 @@ class SparsyFedParams(SparseParams):
             raise UserError(f"conv_threshold: must be one of {list(MODES)}, got {self.conv_threshold!r}")
         if not isinstance(self.convert_shortcuts, bool):
             raise UserError(f"convert_shortcuts: must be true or false, got {self.convert_shortcuts!r}")
+        if self.exponent not in EXPONENTS:
+            raise UserError(f"exponent: must be one of {list(EXPONENTS)}, got {self.exponent!r}")
+        if self.spectral_over not in OVER:
+            raise UserError(f"spectral_over: must be one of {list(OVER)}, got {self.spectral_over!r}")
 
 
 @dataclass(frozen=True)
 class SparsyFedLayers(LayerFactory):
-    """Powerprop conv/linear layers with an optional activation pruner; plain shortcut convs unless converted."""
+    """Powerprop conv/linear layers with an optional activation pruner; plain shortcut convs unless converted.
+
+    With a spectral exponent, one factory builds one model: its layers share the factory's
+    `SpectralExponent` (`SparsyFed.layers()` returns a new factory on every call).
+    """
 
     params: SparsyFedParams = SparsyFedParams()
+
+    def __post_init__(self):
+        mode = EXPONENTS[self.params.exponent]
+        rule = None if mode is None else SpectralExponent(mode, self.params.spectral_over, self.params.beta)
+        object.__setattr__(self, "_exponent", rule)
+
+    def _powerprop_args(self) -> dict:
+        # Spectral layers store the shared initial draw itself (beta 1 at init): their beta is not
+        # known before v is.
+        if self._exponent is None:
+            return {"beta": self.params.beta}
+        return {"beta": 1.0, "exponent": self._exponent}
 
     def conv(self, in_ch, out_ch, kernel_size, stride=1, padding=0, bias=False, role="body"):
         p = self.params
@@ -65,16 +98,26 @@ class SparsyFedLayers(LayerFactory):
             return super().conv(in_ch, out_ch, kernel_size, stride, padding, bias, role)
         pruner = ActivationPruner(p.conv_threshold) if p.activation_pruning else None
         return PowerpropConv2d(in_ch, out_ch, kernel_size, stride=stride, padding=padding, bias=bias,
-                               beta=p.beta, pruner=pruner)
+                               pruner=pruner, **self._powerprop_args())
 
     def linear(self, in_features, out_features, bias=True, role="classifier"):
         pruner = ActivationPruner("batch") if self.params.activation_pruning else None
-        return PowerpropLinear(in_features, out_features, bias=bias, beta=self.params.beta, pruner=pruner)
+        return PowerpropLinear(in_features, out_features, bias=bias, pruner=pruner, **self._powerprop_args())
 
 
 def pruners(model: nn.Module) -> dict[str, ActivationPruner]:
     """Module name -> the activation pruner of every layer that has one."""
     return {name: m.pruner for name, m in model.named_modules() if getattr(m, "pruner", None) is not None}
+
+
+def spectral_exponents(model: nn.Module) -> list[SpectralExponent]:
+    """The distinct `SpectralExponent`s of the model's Powerprop layers (one per model, or none)."""
+    rules: dict[int, SpectralExponent] = {}
+    for m in model.modules():
+        rule = getattr(m, "exponent", None)
+        if isinstance(rule, SpectralExponent):
+            rules.setdefault(id(rule), rule)
+    return list(rules.values())
 
 
 class SparsyFed(Method):
@@ -85,9 +128,12 @@ class SparsyFed(Method):
         return SparsyFedLayers(self.params)
 
     def prepare_client(self, model: nn.Module, ctx: RoundContext) -> None:
-        """Client side: start a local session (forget the conv cuts of the previous client)."""
+        """Client side: start a local session (forget the conv cuts of the previous client; with a
+        spectral exponent, set the betas from the received v)."""
         for pruner in pruners(model).values():
             pruner.reset()
+        for rule in spectral_exponents(model):
+            rule.update()
 
     def postprocess_upload(self, state: State, ctx: RoundContext) -> State:
         """Client side: global magnitude pruning of the stored v to exactly round(s * P) zeros (new state)."""
@@ -95,3 +141,14 @@ class SparsyFed(Method):
 
     def activation_density(self, model: nn.Module) -> dict[str, float]:
         return {name: pruner.density() for name, pruner in pruners(model).items()}
+
+    def exponents(self, model: nn.Module) -> dict[str, float]:
+        """Module name -> the beta each Powerprop layer computes with now (after `prepare_client`:
+        the session's; the fixed beta unless the exponent is spectral)."""
+        exps = {}
+        for name, m in model.named_modules():
+            if isinstance(m, (PowerpropConv2d, PowerpropLinear)):
+                if m.exponent is not None:
+                    m.exponent.ensure()
+                exps[name] = m.beta
+        return exps

@@ -8,6 +8,9 @@ beta = 1 gives plain weights.
 
 The layers optionally carry an `ActivationPruner` (SPEC 4.3 step 2): SparsyFed prunes the input saved
 for the weight gradient to the current sparsity of the layer's weight.
+
+beta is fixed at construction unless the layer is given an `exponent` (`sparse.spectral`), which
+sets a new beta from the stored v at the first forward after each `load_state_dict`.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import torch
 from torch import nn
 
 from sparsyfed.sparse.activation import ActivationPruner, conv_forward, linear_forward, zero_fraction
+from sparsyfed.sparse.spectral import SpectralExponent
 
 
 def _abs_pow(v: torch.Tensor, exponent: float) -> torch.Tensor:
@@ -72,12 +76,30 @@ class _PowerpropMixin:
 
     beta: float
     pruner: ActivationPruner | None
+    exponent: SpectralExponent | None
 
-    def _setup(self, beta: float, pruner: ActivationPruner | None) -> None:
+    def _setup(self, beta: float, pruner: ActivationPruner | None, exponent: SpectralExponent | None) -> None:
+        self.set_beta(beta)
+        self.pruner = pruner
+        self.exponent = exponent
+        if exponent is not None:
+            exponent.register(self)
+
+    def set_beta(self, beta: float) -> None:
+        """Compute with exponent `beta` (>= 1) from the next forward on."""
         if not beta >= 1.0:
             raise ValueError(f"beta must be >= 1 (beta < 1 has an infinite gradient at v = 0), got {beta}")
         self.beta = float(beta)
-        self.pruner = pruner
+
+    def _weight_for_forward(self) -> torch.Tensor:
+        if self.exponent is not None:
+            self.exponent.ensure()
+        return self.effective_weight()
+
+    def _load_from_state_dict(self, *args, **kwargs):
+        super()._load_from_state_dict(*args, **kwargs)
+        if self.exponent is not None:  # a new v: its beta is recomputed at the next forward
+            self.exponent.mark_stale()
 
     def effective_weight(self) -> torch.Tensor:
         """w = sign(v) * |v| ** beta, same shape as `.weight`."""
@@ -87,6 +109,8 @@ class _PowerpropMixin:
     def init_from_(self, u: torch.Tensor) -> None:
         """Store v = sign(u) |u| ** (1 / beta) so that the effective weight equals the draw u."""
         self.weight.copy_(powerprop_inverse(u, self.beta))
+        if self.exponent is not None:
+            self.exponent.mark_stale()
 
     def _act_sparsity(self) -> Fraction:
         # SparsyFed's s_l: the current fraction of zeros of this layer's stored weight (v = 0 <=> w = 0).
@@ -96,7 +120,7 @@ class _PowerpropMixin:
         return self.training and self.pruner is not None
 
     def extra_repr(self) -> str:
-        extra = f", beta={self.beta}"
+        extra = f", beta={self.beta}" if self.exponent is None else f", beta=spectral_{self.exponent.mode}"
         if self.pruner is not None:
             extra += f", activation_pruning={self.pruner.mode}"
         return super().extra_repr() + extra
@@ -114,24 +138,31 @@ class PowerpropConv2d(_PowerpropMixin, nn.Conv2d):
     pruner : ActivationPruner or None
         If given, the input saved for the weight gradient is pruned in training mode to the layer's
         current weight sparsity (SPEC 4.3 step 2).
+    exponent : SpectralExponent or None
+        If given, it sets beta from the stored v (`sparse.spectral`); `beta` is then only the value
+        used to initialise v.
     """
 
-    def __init__(self, *args, beta: float = 1.25, pruner: ActivationPruner | None = None, **kwargs):
+    def __init__(self, *args, beta: float = 1.25, pruner: ActivationPruner | None = None,
+                 exponent: SpectralExponent | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self._setup(beta, pruner)
+        self._setup(beta, pruner, exponent)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        weight = self._weight_for_forward()
         saved = self.pruner.select(x, self._act_sparsity) if self._prune_active() else None
-        return conv_forward(self, x, self.effective_weight(), saved)
+        return conv_forward(self, x, weight, saved)
 
 
 class PowerpropLinear(_PowerpropMixin, nn.Linear):
     """nn.Linear whose `.weight` stores v; forward uses sign(v)|v|^beta. Arguments as `PowerpropConv2d`."""
 
-    def __init__(self, *args, beta: float = 1.25, pruner: ActivationPruner | None = None, **kwargs):
+    def __init__(self, *args, beta: float = 1.25, pruner: ActivationPruner | None = None,
+                 exponent: SpectralExponent | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self._setup(beta, pruner)
+        self._setup(beta, pruner, exponent)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        weight = self._weight_for_forward()
         saved = self.pruner.select(x, self._act_sparsity) if self._prune_active() else None
-        return linear_forward(self, x, self.effective_weight(), saved)
+        return linear_forward(self, x, weight, saved)
