@@ -10,7 +10,8 @@ import torch
 from torch import nn
 
 from sparsyfed.config import load_config
-from sparsyfed.fl.engine import run
+from sparsyfed.fl import engine
+from sparsyfed.runner import run
 from sparsyfed.fl.workers import Workers, thread_plan
 from sparsyfed.methods.base import Method
 
@@ -82,11 +83,11 @@ def test_two_workers_give_the_numbers_of_one(tiny_run, tmp_path, method):
         assert np.array_equal(np.load(mask), np.load(tmp_path / "two" / "masks" / mask.name))
 
 
-def test_a_run_killed_on_one_core_resumes_on_two_with_the_same_numbers(tiny_run, tmp_path):
+def test_a_run_killed_on_one_core_resumes_on_two_with_the_same_numbers(tiny_run, tmp_path, kill_after):
     settings = tiny_run + ["method=sparsyfed", "sparsity=0.8", "clients_per_round=4"]
     run(load_config(None, settings + ["threads=1"]), tmp_path / "full", progress=False)
-    partial = run(load_config(None, settings + ["threads=1"]), tmp_path / "resumed", progress=False, stop_after=2)
-    assert partial["status"] == "interrupted"
+    with kill_after(2):
+        run(load_config(None, settings + ["threads=1"]), tmp_path / "resumed", progress=False)
     resumed = run(load_config(None, settings + ["threads=2"]), tmp_path / "resumed", progress=False)
     assert resumed["provenance"]["client_workers"] == 2
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "full" / "rounds.csv").drop(columns=["round_wall_s"]),
@@ -130,10 +131,7 @@ class _RoundStamp(Method):
         self.last_round = state["last_round"]
 
 
-def test_every_worker_sees_the_server_state_of_the_round(tiny_run, tmp_path, monkeypatch):
-    from sparsyfed import methods
-
-    monkeypatch.setitem(methods.METHODS, "round_stamp", (_RoundStamp, {}))
-    summary = run(load_config(None, tiny_run + ["method=round_stamp", "threads=2", "clients_per_round=4"]),
-                  tmp_path / "run", progress=False)
+def test_every_worker_sees_the_server_state_of_the_round(tiny_run, tmp_path):
+    summary = engine.run(load_config(None, tiny_run + ["method=round_stamp", "threads=2", "clients_per_round=4"]),
+                         _RoundStamp(), tmp_path / "run", progress=False)
     assert summary["status"] == "ok" and summary["provenance"]["client_workers"] == 2

@@ -19,13 +19,14 @@ import importlib
 import io
 import pickle
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from sparsyfed.data.base import ArrayDataset
-from sparsyfed.data.fetch import extract_tar
+from sparsyfed.data.base import ArrayDataset, DatasetSpec
+from sparsyfed.data.fetch import Source, extract_tar
 from sparsyfed.errors import UserError
 
 
@@ -166,3 +167,19 @@ def load_cifar(folder: str | Path, layout: CifarLayout) -> ArrayDataset:
     return ArrayDataset(
         layout.name, train_x, train_y, test_x, test_y, layout.num_classes, (0.5, 0.5, 0.5), (0.5, 0.5, 0.5), 255.0
     )
+
+
+# SHA-256 values: TensorFlow Datasets url_checksums/cifar10.csv and cifar100.csv, cross-checked
+# against torchvision's prototype CIFAR datasets.
+CIFAR10_SPEC = DatasetSpec(
+    partial(has_cifar, layout=CIFAR10), partial(load_cifar, layout=CIFAR10),
+    "cifar-10-python.tar.gz or its extracted folder cifar-10-batches-py/",
+    sources=(Source("https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
+                    "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce"),),
+)
+CIFAR100_SPEC = DatasetSpec(
+    partial(has_cifar, layout=CIFAR100), partial(load_cifar, layout=CIFAR100),
+    "cifar-100-python.tar.gz or its extracted folder cifar-100-python/",
+    sources=(Source("https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz",
+                    "85cd44d02ba6437773c5bbd22e183051d648de2e7d6b014e1ef29b855ba677a7"),),
+)

@@ -1,13 +1,16 @@
-"""MNIST-format IDX files (MNIST, Fashion-MNIST), gzipped or not."""
+"""MNIST-format IDX files (MNIST, Fashion-MNIST), gzipped or not, and the two datasets' specs."""
 
 from __future__ import annotations
 
 import gzip
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from sparsyfed.data.base import ArrayDataset, DatasetSpec
+from sparsyfed.data.fetch import Source
 from sparsyfed.errors import UserError
 
 _DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -62,3 +65,43 @@ def load_idx_split(folder: Path, split: str) -> tuple[torch.Tensor, torch.Tensor
 
 def has_idx_files(folder: Path) -> bool:
     return all(find_idx(folder, stem) for pair in SPLIT_FILES.values() for stem in pair)
+
+
+def _read(name: str, mean: float, std: float, folder: Path) -> ArrayDataset:
+    train_x, train_y = load_idx_split(folder, "train")
+    test_x, test_y = load_idx_split(folder, "test")
+    return ArrayDataset(name, train_x, train_y, test_x, test_y, 10, (mean,), (std,))
+
+
+_FILES = ("the four IDX files (train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], "
+          "t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz])")
+_MNIST = "https://ossci-datasets.s3.amazonaws.com/mnist/"  # torchvision's mirror of yann.lecun.com
+_FASHION = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
+
+# SHA-256 values: TensorFlow Datasets url_checksums/mnist.txt and fashion_mnist.txt, cross-checked
+# against keras.datasets.
+MNIST = DatasetSpec(
+    has_idx_files, partial(_read, "mnist", 0.1307, 0.3081), _FILES,
+    sources=(
+        Source(_MNIST + "train-images-idx3-ubyte.gz", "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"),
+        Source(_MNIST + "train-labels-idx1-ubyte.gz", "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"),
+        Source(_MNIST + "t10k-images-idx3-ubyte.gz", "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"),
+        Source(_MNIST + "t10k-labels-idx1-ubyte.gz", "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"),
+    ),
+    system_locations=(Path("/usr/share/datasets/mnist"),),
+)
+FASHION_MNIST = DatasetSpec(
+    has_idx_files, partial(_read, "fashion_mnist", 0.2860, 0.3530), _FILES,
+    sources=(
+        Source(_FASHION + "train-images-idx3-ubyte.gz",
+               "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84"),
+        Source(_FASHION + "train-labels-idx1-ubyte.gz",
+               "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845"),
+        Source(_FASHION + "t10k-images-idx3-ubyte.gz",
+               "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073"),
+        Source(_FASHION + "t10k-labels-idx1-ubyte.gz",
+               "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5"),
+    ),
+    system_locations=(Path("/usr/share/datasets/fashion-mnist"),),
+    system_hint=" or `apt-get install dataset-fashion-mnist`",
+)

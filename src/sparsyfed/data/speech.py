@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from sparsyfed.data.base import ArrayDataset
-from sparsyfed.data.fetch import extract_tar
+from sparsyfed.data.base import ArrayDataset, DatasetSpec
+from sparsyfed.data.fetch import Source, extract_tar
 from sparsyfed.errors import UserError
 from sparsyfed.io import atomic_path
 
@@ -190,7 +190,7 @@ def load_speech_commands(folder: str | Path) -> ArrayDataset:
         try:
             with atomic_path(cache) as tmp:
                 torch.save(data, tmp)
-        except OSError as exc:  # e.g. a read-only system copy: work without the cache
+        except (OSError, UserError) as exc:  # e.g. a read-only system copy: work without the cache
             log.warning("%s: cannot write cache (%s); WAVs will be decoded again next time", cache, exc)
     return ArrayDataset(
         "speech_commands",
@@ -203,3 +203,13 @@ def load_speech_commands(folder: str | Path) -> ArrayDataset:
         (1.0,),
         32768.0,
     )
+
+
+# SHA-256 value: TensorFlow Datasets url_checksums/speech_commands.txt, cross-checked against
+# torchaudio's SPEECHCOMMANDS.
+SPEC = DatasetSpec(
+    has_speech_commands, load_speech_commands,
+    f"{ARCHIVE} or its content extracted into {FOLDER}/",
+    sources=(Source("http://download.tensorflow.org/data/speech_commands_v0.02.tar.gz",
+                    "af14739ee7dc311471de98f5f9d2c9191b18aedfe957f4a6ff791c709868ff58"),),
+)

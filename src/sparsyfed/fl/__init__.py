@@ -1,1 +1,2 @@
-"""The simulation engine: rounds, sampling, local training, aggregation, evaluation, checkpoints."""
+"""The simulation engine: rounds, sampling, local training, evaluation, checkpoints. It sees a method
+only through `methods.base.Method` (the caller builds it) and averages with `sparsyfed.state.fedavg`."""

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
 from sparsyfed.fl.workers import Workers
-
-State = dict[str, torch.Tensor]
+from sparsyfed.state import State
 
 
 @torch.no_grad()

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
+from sparsyfed import record
 from sparsyfed.analysis import names, style
 from sparsyfed.analysis.stats import n_range_note
 
@@ -62,4 +63,4 @@ def round_axis(ax) -> None:
 
 
 def ok_runs(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame[frame["status"] == "ok"] if "status" in frame.columns else frame
+    return frame[frame["status"] == record.OK] if "status" in frame.columns else frame

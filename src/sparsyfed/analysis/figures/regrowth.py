@@ -33,7 +33,7 @@ PREFERRED_SPARSITY = 0.95
 
 def make(tables_dir: str | Path, out_dir: str | Path) -> list[Path]:
     rounds = ok_runs(read_table(tables_dir, "rounds"))
-    rounds = rounds[rounds["method"] != "dense"] if len(rounds) else rounds
+    rounds = rounds[rounds["method"] != names.REFERENCE] if len(rounds) else rounds
     if rounds.empty or COLUMN not in rounds.columns:
         return no_data(out_dir, NAME, f"no finished sparse runs with {COLUMN} in rounds.csv")
     datasets = names.order_datasets(rounds["dataset"])
