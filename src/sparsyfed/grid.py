@@ -119,9 +119,13 @@ class Grid:
 
     def settings(self, dataset: str, alpha: str, method: str, sparsity: str, seed: str,
                  rounds: int | None = None) -> dict[str, Any]:
-        """Every setting of one run (a `sparsyfed run --config` file), but `threads`, which only sets its speed."""
+        """Every setting of one run (a `sparsyfed run --config` file), but `threads`, which only sets its speed.
+
+        Keys are sorted, so that reordering keys in a config changes no settings (Snakemake compares
+        params as text: a new order would rerun every run).
+        """
         c, part = self.config, self.config["partition"]
-        return {
+        settings = {
             "dataset": dataset,
             "data_root": c["data_root"],
             "model": self.datasets[dataset]["model"],
@@ -135,10 +139,13 @@ class Grid:
             "partition_seed": part["seed"],
             "partition": self.partition(dataset, alpha),
             **c["run"],
-            "method_params": dict(c["method_params"].get(method, {})),
+            "method_params": dict(sorted(c["method_params"].get(method, {}).items())),
         }
+        return dict(sorted(settings.items()))
 
 
-def write_settings(path: str | Path, settings: dict[str, Any]) -> None:
-    """Write one run's settings as the YAML file `sparsyfed run --config` reads."""
+def write_settings(path: str | Path, settings: dict[str, Any], log: str | Path | None = None) -> None:
+    """Write one run's settings as the YAML file `sparsyfed run --config` reads (and a line to `log`)."""
     write_text(path, yaml.safe_dump(settings, sort_keys=False))
+    if log is not None:
+        write_text(log, f"{path}: {len(settings)} settings of {settings['method']} written\n")

@@ -65,8 +65,11 @@ def check_out(path: str | os.PathLike, folder: bool, option: str = "--out") -> P
     existing = next(p for p in (path, *path.parents) if p.exists() or p == Path(p.anchor))
     if existing != path and not existing.is_dir():
         raise UserError(f"{option}: {existing} is a file, so {path} cannot be created; choose another path")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise UserError(f"{option}: {existing} is not writable; choose a writable place")
+    try:  # permissions alone do not say it (root, read-only or virtual file systems): try
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as exc:
+        raise UserError(f"{option}: cannot write in {existing} ({exc.strerror}); choose a writable place") from None
     return path
 
 

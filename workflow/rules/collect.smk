@@ -8,8 +8,8 @@ rule collect_tables:
     """
     input:
         runs=all_run_summaries(),
-        partitions=all_partitions(),
-        code=package_files(COLLECT_CODE),
+        partitions=GRID.partitions(),
+        code=analysis_code("sparsyfed.analysis.collect"),
     output:
         tidy_tables(),
     log:
@@ -23,6 +23,8 @@ rule collect_tables:
     params:
         runs=lambda wildcards, input: [os.path.dirname(f) for f in input.runs],
         out=lambda wildcards, output: os.path.dirname(output[0]),
+    conda:
+        ENV
     shell:
         "sparsyfed collect --runs {params.runs:q} --partitions {input.partitions:q}"
         " --out {params.out:q} > {log:q} 2>&1"

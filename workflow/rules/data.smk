@@ -16,6 +16,8 @@ rule data_check:
         runtime=lookup(dpath="resources/data/runtime", within=config),
     params:
         data_root=data_root_option,
+    conda:
+        ENV
     shell:
         "sparsyfed data --dataset {wildcards.dataset} {params.data_root:q} --out {output:q} > {log:q} 2>&1"
 
@@ -38,6 +40,8 @@ rule data_partition:
     params:
         samples=samples_option,
         data_root=data_root_option,
+    conda:
+        ENV
     shell:
         "sparsyfed partition --dataset {wildcards.dataset} --alpha {wildcards.alpha}"
         " --clients {wildcards.clients} --seed {wildcards.pseed} {params.samples:q}"

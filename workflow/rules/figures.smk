@@ -1,6 +1,6 @@
 # Figures: one job per paper figure (SPEC section 6, items 3-8), drawn from the tidy tables by
-# its own module src/sparsyfed/analysis/figures/<name>.py. Each job lists that module (and the
-# shared style files) as input: editing one plotting module reruns that figure only.
+# its own module src/sparsyfed/analysis/figures/<name>.py. Each job lists that module and the code
+# it imports as input: editing one plotting module reruns that figure only.
 
 for name in FIGURES:
 
@@ -9,7 +9,7 @@ for name in FIGURES:
             f"figures_{name}"
         input:
             tables=tidy_tables(),
-            code=figure_code(name),
+            code=analysis_code(f"sparsyfed.analysis.figures.{name}"),
         output:
             pdf=f"paper_figures/{name}.pdf",
             png=report(
@@ -29,5 +29,7 @@ for name in FIGURES:
             name=name,
             tables=lambda wildcards, input: os.path.dirname(input.tables[0]),
             out=lambda wildcards, output: os.path.dirname(output.pdf),
+        conda:
+            ENV
         shell:
             "sparsyfed figure {params.name} --tables {params.tables:q} --out {params.out:q} > {log:q} 2>&1"

@@ -1,14 +1,14 @@
 # Tables: the paper's tables (SPEC section 6, items 1, 2, 9) and the claims page (section 7),
 # each from the tidy tables. A job lists the analysis code it runs, so editing it reruns it.
 
-for name in PAPER_TABLES:
+for name in TABLE_NAMES:
 
     rule:
         name:
             f"tables_{name}"
         input:
             tables=tidy_tables(),
-            code=package_files(TABLE_CODE),
+            code=analysis_code("sparsyfed.analysis.tables"),
         output:
             csv=report(
                 f"paper_figures/{name}.csv",
@@ -29,6 +29,8 @@ for name in PAPER_TABLES:
             name=name,
             tables=lambda wildcards, input: os.path.dirname(input.tables[0]),
             out=lambda wildcards, output: os.path.dirname(output.csv),
+        conda:
+            ENV
         shell:
             "sparsyfed table {params.name} --tables {params.tables:q} --out {params.out:q} > {log:q} 2>&1"
 
@@ -37,7 +39,7 @@ rule tables_claims:
     """Each headline claim of the paper with the measured value and a verdict (Markdown)."""
     input:
         tables=tidy_tables(),
-        code=package_files(CLAIMS_CODE),
+        code=analysis_code("sparsyfed.analysis.claims"),
     output:
         report(
             "paper_figures/claims.md",
@@ -54,5 +56,7 @@ rule tables_claims:
         runtime=lookup(dpath="resources/analysis/runtime", within=config),
     params:
         tables=lambda wildcards, input: os.path.dirname(input.tables[0]),
+    conda:
+        ENV
     shell:
         "sparsyfed claims --tables {params.tables:q} --out {output:q} > {log:q} 2>&1"
