@@ -93,7 +93,7 @@ class SameClientsFedAvg(FedAvg):
         node_ids, _ = sample_nodes(grid, self.min_available_nodes, cfg.clients_per_round)
         clients = sample_clients(cfg.seed, server_round, cfg.num_clients, cfg.clients_per_round).tolist()
         messages = []
-        for node_id, cid in zip(node_ids, clients):
+        for node_id, cid in zip(node_ids, clients, strict=True):
             conf = ConfigRecord({**dict(config), "server-round": server_round, "client-id": cid})
             messages.append(Message(content=RecordDict({self.arrayrecord_key: arrays, self.configrecord_key: conf}),
                                     message_type="train", dst_node_id=node_id))

@@ -118,7 +118,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=12, help="rounds per run (first is burn-in, last untimed)")
     ap.add_argument("--repeats", type=int, default=3, help="measured engine/bare pairs after one burn-in pair")
     ap.add_argument("--threads", type=int, default=1,
-                    help="cores (0 = all): the engine trains that many clients at once, the bare loop uses them as intra-op threads")
+                    help="cores (0 = all): the engine trains that many clients at once, "
+                         "the bare loop uses them as intra-op threads")
     ap.add_argument("--device", default="cpu", help="cpu | cuda | auto")
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="extra engine settings")
     args = ap.parse_args()

@@ -95,7 +95,8 @@ def main() -> None:
                   f"peak RSS {r['rss_mb']:.0f} MB (after imports {r['rss_import_mb']:.0f} MB)", flush=True)
     base = args.clients[0]
     b_steady, b_rss = median([r["steady"] for r in got[base]]), median([r["rss_mb"] for r in got[base]])
-    print(f"\n{'N':>6s} {'setup s':>22s} {'ms/round':>22s} {'x N=' + str(base):>8s} {'peak RSS MB':>12s} {'x N=' + str(base):>8s}")
+    ratio = f"x N={base}"
+    print(f"\n{'N':>6s} {'setup s':>22s} {'ms/round':>22s} {ratio:>8s} {'peak RSS MB':>12s} {ratio:>8s}")
     for n in args.clients:
         steady, rss = [r["steady"] for r in got[n]], [r["rss_mb"] for r in got[n]]
         print(f"{n:6d} {spread([r['setup'] for r in got[n]]):>22s} {spread([1e3 * s for s in steady]):>22s} "

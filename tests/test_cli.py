@@ -32,8 +32,8 @@ def test_bad_config_file(tmp_path):
 
 def test_run_and_partition_end_to_end(tmp_path, fmnist_root):
     part = tmp_path / "p.npz"
-    out = sparsyfed("partition", "--dataset", "fashion_mnist", "--alpha", "1000", "--clients", "10", "--samples-per-client", "16",
-                    "--data-root", str(fmnist_root), "--out", str(part))
+    out = sparsyfed("partition", "--dataset", "fashion_mnist", "--alpha", "1000", "--clients", "10",
+                    "--samples-per-client", "16", "--data-root", str(fmnist_root), "--out", str(part))
     assert out.returncode == 0 and part.exists(), out.stderr
     out = sparsyfed("run", "--set", f"data_root={fmnist_root}", "model=small_cnn", "num_clients=10",
                     "clients_per_round=2", "samples_per_client=16", "rounds=2", f"partition={part}",

@@ -31,9 +31,9 @@ def fedavg(states: list[State], weights: list[float]) -> State:
     for key, first in states[0].items():
         if first.is_floating_point():
             acc = torch.zeros_like(first)
-            for c, s in zip(coeffs, states):
+            for c, s in zip(coeffs, states, strict=True):
                 acc.add_(s[key], alpha=c)
         else:
-            acc = sum(c * s[key].double() for c, s in zip(coeffs, states)).round().to(first.dtype)
+            acc = sum(c * s[key].double() for c, s in zip(coeffs, states, strict=True)).round().to(first.dtype)
         out[key] = acc
     return out

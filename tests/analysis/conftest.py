@@ -88,7 +88,8 @@ def write_run(root: Path, method: str, alpha: float, sparsity: float, seed: int,
     layers = [{"round": r, "layer": name, "role": role, "layer_type": kind, "numel": n, "density": density,
                "regrowth_local": 0.0}
               for r in range(1, rounds + 1)
-              for name, role, kind, n in (("conv.weight", "first", "Conv2d", 600), ("fc.weight", "classifier", "Linear", 400))]
+              for name, role, kind, n in (("conv.weight", "first", "Conv2d", 600),
+                                          ("fc.weight", "classifier", "Linear", 400))]
     pd.DataFrame(layers).to_csv(path / "layers.csv", index=False)
     (path / "masks").mkdir(exist_ok=True)
     for r in range(2, rounds + 1, 2):

@@ -2,8 +2,14 @@
 
 import pytest
 
-from sparsyfed.analysis.claims import (NOT_SUPPORTED, NOT_TESTABLE, SUPPORTED, evaluate_claims, render_claims,
-                                       write_claims)
+from sparsyfed.analysis.claims import (
+    NOT_SUPPORTED,
+    NOT_TESTABLE,
+    SUPPORTED,
+    evaluate_claims,
+    render_claims,
+    write_claims,
+)
 from sparsyfed.analysis.collect import read_table
 
 

@@ -210,10 +210,12 @@ def py2_batch_pickle(images: np.ndarray, labels: list[int]) -> bytes:
         return b"U" + bytes([len(b)]) + b
 
     raw = images.reshape(len(images), 3072).tobytes()
-    dtype = b"cnumpy\ndtype\n" + s(b"u1") + b"K\x00K\x01\x87R(K\x03" + s(b"|") + b"NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tb"
+    dtype = (b"cnumpy\ndtype\n" + s(b"u1") + b"K\x00K\x01\x87R(K\x03" + s(b"|")
+             + b"NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tb")
     array = (
         b"cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\nK\x00\x85" + s(b"b") + b"\x87R"
-        + b"(K\x01K" + bytes([len(images)]) + b"M\x00\x0c\x86" + dtype + b"\x89T" + len(raw).to_bytes(4, "little") + raw + b"tb"
+        + b"(K\x01K" + bytes([len(images)]) + b"M\x00\x0c\x86" + dtype + b"\x89T"
+        + len(raw).to_bytes(4, "little") + raw + b"tb"
     )
     label_list = b"](" + b"".join(b"K" + bytes([v]) for v in labels) + b"e"
     return b"\x80\x02}(" + s(b"batch_label") + s(b"batch") + s(b"data") + array + s(b"labels") + label_list + b"u."

@@ -160,7 +160,7 @@ def test_sgd_step_is_torch_sgd_bit_for_bit():
             model(x).square().sum().backward()
         opt.step()
         sgd_step(list(b.parameters()), 0.3, 1e-2)
-    for pa, pb in zip(a.parameters(), b.parameters()):
+    for pa, pb in zip(a.parameters(), b.parameters(), strict=True):
         assert torch.equal(pa, pb)
 
 

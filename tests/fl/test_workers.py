@@ -11,9 +11,9 @@ from torch import nn
 
 from sparsyfed.config import load_config
 from sparsyfed.fl import engine
-from sparsyfed.runner import run
 from sparsyfed.fl.workers import Workers, thread_plan
 from sparsyfed.methods.base import Method
+from sparsyfed.runner import run
 
 CPU, GPU = torch.device("cpu"), torch.device("cuda")
 

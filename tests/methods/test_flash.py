@@ -2,8 +2,8 @@
 
 import pytest
 import torch
-from _helpers import local_train
 
+from _helpers import local_train
 from sparsyfed.errors import UserError
 from sparsyfed.methods import make_method
 from sparsyfed.methods.base import RoundContext

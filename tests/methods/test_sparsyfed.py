@@ -2,9 +2,9 @@
 
 import pytest
 import torch
-from _helpers import count_zeros, local_train, method_and_model
 from torch import nn
 
+from _helpers import count_zeros, local_train, method_and_model
 from sparsyfed.errors import UserError
 from sparsyfed.methods import make_method
 from sparsyfed.methods.base import RoundContext

@@ -1,8 +1,8 @@
 """Tests for methods/topk.py: exact global pruning of uploads, no mutation, regrowth."""
 
 import torch
-from _helpers import count_zeros, local_train
 
+from _helpers import count_zeros, local_train
 from sparsyfed.methods import make_method
 from sparsyfed.methods.base import RoundContext
 from sparsyfed.models import build_model, prunable_keys

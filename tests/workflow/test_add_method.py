@@ -3,6 +3,7 @@ and the workflow, the new method runs in a grid and shows in Table 1, every figu
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -18,13 +19,13 @@ NAME = "Layer-wise Top-K"  # the display name the README declares
 
 # Draws every figure that shows methods from the tables in argv[1] and prints each text it draws.
 FIGURE_TEXTS = """
-import sys
+import json, sys
 from matplotlib.text import Text
 from sparsyfed.analysis import style
 from sparsyfed.analysis.figures import FIGURES, make_figure
 
 def texts(fig, out_dir, name):
-    print(name, "|".join(t.get_text() for t in fig.findobj(Text)))
+    print(json.dumps([name, [t.get_text() for t in fig.findobj(Text)]]))
     return []
 
 style.save = texts
@@ -100,8 +101,8 @@ def test_a_method_added_by_the_readme_recipe_reaches_every_output(tmp_path):
     drawn = subprocess.run([sys.executable, "-c", FIGURE_TEXTS, str(work / "results" / "tables"), str(tmp_path)],
                            env=env, capture_output=True, text=True, timeout=300)
     assert drawn.returncode == 0, drawn.stderr[-3000:]
-    texts = dict(line.split(" ", 1) for line in drawn.stdout.splitlines())
-    assert len(texts) == 5 and all(NAME in t for t in texts.values()), {k: NAME in t for k, t in texts.items()}
+    texts = dict(json.loads(line) for line in drawn.stdout.splitlines())
+    assert len(texts) == 5 and all(NAME in t for t in texts.values()), texts
     assert all((figures / f"{name}.png").is_file() for name in texts)
 
 

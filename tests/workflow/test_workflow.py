@@ -144,7 +144,8 @@ def test_smoke_target(tmp_path):
     result = snakemake("-n", "smoke", "--configfile", str(CONFIGS["default"]), workdir=tmp_path)
     assert result.returncode == 0, result.stdout[-3000:]
     counts = job_counts(result.stdout)
-    assert counts["simulate_smoke"] == counts["settings_smoke"] == len(config["datasets"]) * len(config["grid"]["methods"])
+    runs = len(config["datasets"]) * len(config["grid"]["methods"])
+    assert counts["simulate_smoke"] == counts["settings_smoke"] == runs
     assert "simulate_run" not in counts
 
 
@@ -163,7 +164,8 @@ def test_the_conda_environment_installs_this_package():
     spec = yaml.safe_load((REPO / "workflow" / "envs" / "sparsyfed.yaml").read_text())
     pip = next(d["pip"] for d in spec["dependencies"] if isinstance(d, dict))
     assert "-e ${SPARSYFED_ROOT}" in pip and "pip" in spec["dependencies"]
-    assert "os.environ.update(SPARSYFED_ROOT=workflow.basedir)" in (REPO / "workflow" / "rules" / "common.smk").read_text()
+    common = (REPO / "workflow" / "rules" / "common.smk").read_text()
+    assert "os.environ.update(SPARSYFED_ROOT=workflow.basedir)" in common
 
 
 def schema_errors(config: dict) -> str:

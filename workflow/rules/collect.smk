@@ -16,6 +16,8 @@ rule collect_tables:
         "logs/collect_tables.log",
     benchmark:
         "results/benchmarks/collect_tables.tsv"
+    conda:
+        ENV
     threads: lookup(dpath="resources/analysis/threads", within=config)
     resources:
         mem_mb=lookup(dpath="resources/analysis/mem_mb", within=config),
@@ -23,8 +25,6 @@ rule collect_tables:
     params:
         runs=lambda wildcards, input: [os.path.dirname(f) for f in input.runs],
         out=lambda wildcards, output: os.path.dirname(output[0]),
-    conda:
-        ENV
     shell:
         "sparsyfed collect --runs {params.runs:q} --partitions {input.partitions:q}"
         " --out {params.out:q} > {log:q} 2>&1"

@@ -102,7 +102,8 @@ def samples_option(wildcards=None):
 
 def analysis_code(module):
     """The files the module that makes an analysis output runs: the job's inputs besides the tables,
-    so that editing any of them reruns the jobs that run it, and no other (sparsyfed.code_inputs)."""
+    so that editing any of them reruns the jobs that run it, and no other (sparsyfed.code_inputs).
+    """
     try:
         return list(code_inputs(module))
     except ImportError as exc:

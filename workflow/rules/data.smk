@@ -10,14 +10,14 @@ rule data_check:
         "logs/data_check/{dataset}.log",
     benchmark:
         "results/benchmarks/data_check/{dataset}.tsv"
+    conda:
+        ENV
     threads: lookup(dpath="resources/data/threads", within=config)
     resources:
         mem_mb=lookup(dpath="resources/data/mem_mb", within=config),
         runtime=lookup(dpath="resources/data/runtime", within=config),
     params:
         data_root=data_root_option,
-    conda:
-        ENV
     shell:
         "sparsyfed data --dataset {wildcards.dataset} {params.data_root:q} --out {output:q} > {log:q} 2>&1"
 
@@ -33,6 +33,8 @@ rule data_partition:
         "logs/data_partition/{dataset}/alpha{alpha}_n{clients}_seed{pseed}.log",
     benchmark:
         "results/benchmarks/data_partition/{dataset}/alpha{alpha}_n{clients}_seed{pseed}.tsv"
+    conda:
+        ENV
     threads: lookup(dpath="resources/data/threads", within=config)
     resources:
         mem_mb=lookup(dpath="resources/data/mem_mb", within=config),
@@ -40,8 +42,6 @@ rule data_partition:
     params:
         samples=samples_option,
         data_root=data_root_option,
-    conda:
-        ENV
     shell:
         "sparsyfed partition --dataset {wildcards.dataset} --alpha {wildcards.alpha}"
         " --clients {wildcards.clients} --seed {wildcards.pseed} {params.samples:q}"

@@ -21,6 +21,8 @@ for name in FIGURES:
             f"logs/figures/{name}.log",
         benchmark:
             f"results/benchmarks/figures/{name}.tsv"
+        conda:
+            ENV
         threads: lookup(dpath="resources/analysis/threads", within=config)
         resources:
             mem_mb=lookup(dpath="resources/analysis/mem_mb", within=config),
@@ -29,7 +31,5 @@ for name in FIGURES:
             name=name,
             tables=lambda wildcards, input: os.path.dirname(input.tables[0]),
             out=lambda wildcards, output: os.path.dirname(output.pdf),
-        conda:
-            ENV
         shell:
             "sparsyfed figure {params.name} --tables {params.tables:q} --out {params.out:q} > {log:q} 2>&1"

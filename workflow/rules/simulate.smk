@@ -50,6 +50,8 @@ rule simulate_run:
         "logs/simulate_run/{dataset}/alpha{alpha}/{method}/s{sparsity}/seed{seed}.log",
     benchmark:
         "results/benchmarks/simulate_run/{dataset}/alpha{alpha}/{method}/s{sparsity}/seed{seed}.tsv"
+    conda:
+        ENV
     threads: lookup(dpath="resources/simulate/threads", within=config)
     resources:
         mem_mb=lookup(dpath="resources/simulate/mem_mb", within=config),
@@ -57,8 +59,6 @@ rule simulate_run:
         gpu=lookup(dpath="resources/simulate/gpu", within=config),
     params:
         out=lambda wildcards, output: os.path.dirname(output.summary),
-    conda:
-        ENV
     shell:
         "sparsyfed run --config {input.settings:q} --set threads={threads}"
         " --out {params.out:q} --record-failure --quiet > {log:q} 2>&1"
@@ -78,6 +78,8 @@ rule simulate_smoke:
         "logs/simulate_smoke/{dataset}/{method}.log",
     benchmark:
         "results/benchmarks/simulate_smoke/{dataset}/{method}.tsv"
+    conda:
+        ENV
     threads: lookup(dpath="resources/simulate/threads", within=config)
     resources:
         mem_mb=lookup(dpath="resources/simulate/mem_mb", within=config),
@@ -85,8 +87,6 @@ rule simulate_smoke:
         gpu=lookup(dpath="resources/simulate/gpu", within=config),
     params:
         out=lambda wildcards, output: os.path.dirname(output.summary),
-    conda:
-        ENV
     shell:
         "sparsyfed run --config {input.settings:q} --set threads={threads}"
         " --out {params.out:q} --quiet > {log:q} 2>&1"

@@ -21,6 +21,8 @@ for name in TABLE_NAMES:
             f"logs/tables/{name}.log",
         benchmark:
             f"results/benchmarks/tables/{name}.tsv"
+        conda:
+            ENV
         threads: lookup(dpath="resources/analysis/threads", within=config)
         resources:
             mem_mb=lookup(dpath="resources/analysis/mem_mb", within=config),
@@ -29,8 +31,6 @@ for name in TABLE_NAMES:
             name=name,
             tables=lambda wildcards, input: os.path.dirname(input.tables[0]),
             out=lambda wildcards, output: os.path.dirname(output.csv),
-        conda:
-            ENV
         shell:
             "sparsyfed table {params.name} --tables {params.tables:q} --out {params.out:q} > {log:q} 2>&1"
 
@@ -50,13 +50,13 @@ rule tables_claims:
         "logs/tables/claims.log",
     benchmark:
         "results/benchmarks/tables/claims.tsv"
+    conda:
+        ENV
     threads: lookup(dpath="resources/analysis/threads", within=config)
     resources:
         mem_mb=lookup(dpath="resources/analysis/mem_mb", within=config),
         runtime=lookup(dpath="resources/analysis/runtime", within=config),
     params:
         tables=lambda wildcards, input: os.path.dirname(input.tables[0]),
-    conda:
-        ENV
     shell:
         "sparsyfed claims --tables {params.tables:q} --out {output:q} > {log:q} 2>&1"

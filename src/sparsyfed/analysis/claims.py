@@ -95,7 +95,8 @@ def _setting(runs: pd.DataFrame, cells: pd.DataFrame, extra: str = "") -> str:
     models = ", ".join(sorted({str(m) for m in used["model"].dropna()})) or "?"
     rounds = ", ".join(sorted({f"{float(r):g}" for r in used["rounds"].dropna()})) or "?"
     ns = sorted({int(n) for n in cells["n"]}) if "n" in cells else []
-    n_text = f"; n = {ns[0]}–{ns[-1]} seeds per cell" if ns and ns[0] != ns[-1] else (f"; n = {ns[0]} seed{'s' if ns[0] != 1 else ''} per cell" if ns else "")
+    n_text = (f"; n = {ns[0]}–{ns[-1]} seeds per cell" if ns and ns[0] != ns[-1]
+              else f"; n = {ns[0]} seed{'s' if ns[0] != 1 else ''} per cell" if ns else "")
     return "; ".join(parts) + f"; model {models}; {rounds} rounds{n_text}" + (f"; {extra}" if extra else "")
 
 
@@ -147,7 +148,8 @@ def claim1(runs: pd.DataFrame, authors: pd.DataFrame) -> ClaimResult:
         verdict, reason = SUPPORTED, f"the loss is at most {NEGLIGIBLE_DROP_PP:g} pp in every setting"
     else:
         verdict = NOT_SUPPORTED
-        reason = (f"loss above {NEGLIGIBLE_DROP_PP:g} pp in " + ", ".join(_where(r.dataset, r.alpha) for r in bad.itertuples()))
+        reason = (f"loss above {NEGLIGIBLE_DROP_PP:g} pp in "
+                  + ", ".join(_where(r.dataset, r.alpha) for r in bad.itertuples()))
     cells = pairs.rename(columns={"n_sf": "n"})
     return ClaimResult(1, text, authors_text, measured, _setting(runs, cells, "s = 95 %"), verdict, reason, details)
 
@@ -156,8 +158,8 @@ def claim2(runs: pd.DataFrame) -> ClaimResult:
     text = "Per-round weight regrowth about 200 × smaller than previous methods."
     lo, hi = paper.REGROWTH_LOG10["sparsyfed"]
     zlo, zhi = paper.REGROWTH_LOG10["zerofl"]
-    authors_text = (f"about {paper.REGROWTH_RATIO:g} ×; CIFAR-100, 95 %: ZeroFL 10^{zlo:g}–10^{zhi:g} weights per round, "
-                    f"SparsyFed 10^{lo:g}–10^{hi:g} (read off the authors' log-scale plot of {REGROWTH_COLUMN})")
+    authors_text = (f"about {paper.REGROWTH_RATIO:g} ×; CIFAR-100, 95 %: ZeroFL 10^{zlo:g}–10^{zhi:g} weights per "
+                    f"round, SparsyFed 10^{lo:g}–10^{hi:g} (read off the authors' log-scale plot of {REGROWTH_COLUMN})")
     col = f"{REGROWTH_COLUMN}_mean"
     if col not in runs.columns:
         return ClaimResult(2, text, authors_text, "—", "—", NOT_TESTABLE, f"runs.csv has no {col} column")
@@ -166,23 +168,27 @@ def claim2(runs: pd.DataFrame) -> ClaimResult:
     base = stats[stats["method"].isin(("topk", "zerofl"))]
     pairs = _ordered(sf.merge(base, on=["dataset", "alpha", "sparsity"], suffixes=("_sf", "_base")))
     if sf.empty or pairs.empty:
-        reason = "no finished SparsyFed run" if sf.empty else "no finished Top-K or ZeroFL run at a setting SparsyFed ran"
+        reason = ("no finished SparsyFed run" if sf.empty
+                  else "no finished Top-K or ZeroFL run at a setting SparsyFed ran")
         return ClaimResult(2, text, authors_text, "—", "—", NOT_TESTABLE, reason)
     at95 = pairs[np.isclose(pairs["sparsity"], 0.95)]
     if len(at95):
         pairs = at95
     with np.errstate(divide="ignore", invalid="ignore"):
-        pairs["ratio"] = np.where(pairs["mean_sf"] > 0, pairs["mean_base"] / pairs["mean_sf"].where(pairs["mean_sf"] > 0, 1),
+        pairs["ratio"] = np.where(pairs["mean_sf"] > 0,
+                                  pairs["mean_base"] / pairs["mean_sf"].where(pairs["mean_sf"] > 0, 1),
                                   np.where(pairs["mean_base"] > 0, np.inf, np.nan))
     details = [f"{_where(r.dataset, r.alpha, r.sparsity)}: {names.method_name(r.method_base)} {r.mean_base:.4g}, "
                f"SparsyFed {r.mean_sf:.4g} weights per round → {_fmt_ratio(r.ratio)}" for r in pairs.itertuples()]
     finite = pairs["ratio"].fillna(-1.0)
     worst = pairs.loc[finite.idxmin()]
     measured = (f"smallest ratio {_fmt_ratio(worst['ratio'])} ({names.method_name(worst['method_base'])} / SparsyFed, "
-                f"{_where(worst['dataset'], worst['alpha'], worst['sparsity'])}); mean {REGROWTH_COLUMN} over all rounds")
+                f"{_where(worst['dataset'], worst['alpha'], worst['sparsity'])}); "
+                f"mean {REGROWTH_COLUMN} over all rounds")
     bad = pairs[~(pairs["ratio"] >= REGROWTH_MIN_RATIO)]
     if bad.empty:
-        verdict, reason = SUPPORTED, f"every ratio is at least {REGROWTH_MIN_RATIO:g} × (the claim's order of magnitude)"
+        verdict = SUPPORTED
+        reason = f"every ratio is at least {REGROWTH_MIN_RATIO:g} × (the claim's order of magnitude)"
     else:
         verdict = NOT_SUPPORTED
         reason = f"ratio below {REGROWTH_MIN_RATIO:g} × in " + ", ".join(
@@ -247,9 +253,9 @@ def claim4(runs: pd.DataFrame) -> ClaimResult:
                     "(global density + 1 − s) × P per round)")
     if runs.empty or "cum_authors_comm_params" not in runs.columns:
         return ClaimResult(4, text, authors_text, "—", "—", NOT_TESTABLE, "runs.csv has no communication columns")
-    per_round = runs.assign(
-        authors_per_round=runs["cum_authors_comm_params"] / runs["rounds_completed"].where(runs["rounds_completed"] > 0),
-        down_per_round=runs["cum_bytes_down"] / runs["rounds_completed"].where(runs["rounds_completed"] > 0))
+    completed = runs["rounds_completed"].where(runs["rounds_completed"] > 0)
+    per_round = runs.assign(authors_per_round=runs["cum_authors_comm_params"] / completed,
+                            down_per_round=runs["cum_bytes_down"] / completed)
     est = _stats(per_round, "authors_per_round")
     down = _stats(per_round, "down_per_round")
     sf = _pick(est, "sparsyfed", CLAIM1_SPARSITY)
@@ -360,7 +366,8 @@ def _provenance_lines(runs: pd.DataFrame) -> list[str]:
                 lines.append(f"- {label}: {', '.join(values)}")
     if "wall_s" in ran.columns and ran["wall_s"].notna().any():
         total = float(ran["wall_s"].sum())
-        lines.append(f"- total wall time of the runs: {total / 3600:.2f} h over {int(ran['wall_s'].notna().sum())} runs")
+        n_timed = int(ran["wall_s"].notna().sum())
+        lines.append(f"- total wall time of the runs: {total / 3600:.2f} h over {n_timed} runs")
     return lines or ["- no provenance recorded (no run wrote a summary.json)"]
 
 
@@ -368,12 +375,13 @@ def _bad_runs_lines(runs: pd.DataFrame) -> list[str]:
     bad = runs[runs["status"] != "ok"] if len(runs) else runs
     if bad.empty:
         return ["None: every collected run finished."]
-    lines = ["| Dataset | LDA α | Method | Sparsity | Seed | Status | Error | Folder |", "|---|---|---|---|---|---|---|---|"]
+    lines = ["| Dataset | LDA α | Method | Sparsity | Seed | Status | Error | Folder |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in bad.itertuples():
         error = str(r.error).replace("|", "\\|").splitlines()[0] if isinstance(r.error, str) else ""
-        lines.append(f"| {names.dataset_name(r.dataset)} | {names.alpha_label(r.alpha)} | {names.method_name(r.method)} | "
-                     f"{names.sparsity_label(r.sparsity)} | {r.seed if pd.notna(r.seed) else '?'} | {r.status} | "
-                     f"{error} | `{r.run_dir}` |")
+        lines.append(f"| {names.dataset_name(r.dataset)} | {names.alpha_label(r.alpha)} | "
+                     f"{names.method_name(r.method)} | {names.sparsity_label(r.sparsity)} | "
+                     f"{r.seed if pd.notna(r.seed) else '?'} | {r.status} | {error} | `{r.run_dir}` |")
     return lines
 
 

@@ -290,7 +290,8 @@ def read_partition(path: str | Path) -> pd.DataFrame:
     except FileNotFoundError:
         raise UserError(f"--partitions: file {path} not found; create it with `sparsyfed partition`") from None
     except (OSError, ValueError) as exc:
-        raise UserError(f"--partitions: {path} is not a partition .npz ({exc}); recreate it with `sparsyfed partition`") from None
+        raise UserError(f"--partitions: {path} is not a partition .npz ({exc}); "
+                        "recreate it with `sparsyfed partition`") from None
     if counts.ndim != 2:
         raise UserError(f"--partitions: {path} class_counts has shape {counts.shape}, expected (clients, classes)")
     clients, classes = np.meshgrid(np.arange(counts.shape[0]), np.arange(counts.shape[1]), indexing="ij")
@@ -365,7 +366,8 @@ def read_table(tables_dir: str | Path, name: str) -> pd.DataFrame:
     try:
         frame = pd.read_csv(path, keep_default_na=True)
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise UserError(f"--tables: {path} is not a readable CSV ({str(exc).splitlines()[0]}); rerun `sparsyfed collect`") from None
+        raise UserError(f"--tables: {path} is not a readable CSV ({str(exc).splitlines()[0]}); "
+                        "rerun `sparsyfed collect`") from None
     for col in ("alpha", "sparsity"):
         if col in frame.columns:
             frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)

@@ -39,7 +39,7 @@ def seed_stats(runs: pd.DataFrame, value: str = "final_test_acc", by: Sequence[s
         ok = group[group["status"] == "ok"]
         values = pd.to_numeric(ok[value], errors="coerce").astype(float).dropna() * scale
         values = values[np.isfinite(values)]
-        rows.append(dict(zip(by, key), mean=values.mean() if len(values) else math.nan,
+        rows.append(dict(zip(by, key, strict=True), mean=values.mean() if len(values) else math.nan,
                          std=values.std(ddof=1) if len(values) > 1 else math.nan, n=len(values),
                          n_runs=len(group), n_bad=int((group["status"] != "ok").sum()),
                          bad=_bad_summary(group["status"])))

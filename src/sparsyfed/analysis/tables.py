@@ -198,7 +198,8 @@ def table2(runs: pd.DataFrame) -> tuple[pd.DataFrame, list[Block]]:
         block = tidy[(tidy["dataset"] == d) & (tidy["alpha"] == a)]
         for i, (side, label) in enumerate((("with", "with activation pruning"),
                                            ("without", "without activation pruning"), ("delta", "Δ (pp)"))):
-            row: list[str | Cell] = [names.dataset_name(d) if i == 0 else "", names.alpha_label(a) if i == 0 else "", label]
+            row: list[str | Cell] = [names.dataset_name(d) if i == 0 else "", names.alpha_label(a) if i == 0 else "",
+                                     label]
             for s in sparsities:
                 hit = block[np.isclose(block["sparsity"], s)]
                 if hit.empty:
@@ -209,8 +210,8 @@ def table2(runs: pd.DataFrame) -> tuple[pd.DataFrame, list[Block]]:
                     row.append(Cell(f"{h['delta']:+.2f}" if np.isfinite(h["delta"]) else "—"))
                 else:
                     other = "without" if side == "with" else "with"
-                    better = np.isfinite(h[f"{side}_mean"]) and (not np.isfinite(h[f"{other}_mean"])
-                                                                  or round(h[f"{side}_mean"], 2) >= round(h[f"{other}_mean"], 2))
+                    mine, theirs = h[f"{side}_mean"], h[f"{other}_mean"]
+                    better = np.isfinite(mine) and (not np.isfinite(theirs) or round(mine, 2) >= round(theirs, 2))
                     row.append(Cell(h[f"{side}_cell"], bold=bool(better and np.isfinite(h[f"{other}_mean"])),
                                     flag=h[f"{side}_flag"]))
             rows.append(row)
@@ -263,8 +264,8 @@ def paper_comparison(runs: pd.DataFrame) -> tuple[pd.DataFrame, list[Block]]:
                       Cell(ours_text, flag=DAGGER if r.ours_n_bad else ""),
                       fmt_mean_std(r.authors_mean, r.authors_std), f"{r.delta:+.2f}", r.ours_setting])
     notes1 = ["Ours: test accuracy (%) of the final global model, mean ± sample std (ddof = 1) over the seeds "
-              f"that finished, with n. Authors': {names.AUTHORS_SOURCE}, ResNet-18, 100 clients, 10 per round; a value without ± is a "
-              "single run or the one dense value. Δ = ours − authors', in percentage points."]
+              f"that finished, with n. Authors': {names.AUTHORS_SOURCE}, ResNet-18, 100 clients, 10 per round; "
+              "a value without ± is a single run or the one dense value. Δ = ours − authors', in percentage points."]
     if both.empty:
         notes1.insert(0, "None of our runs is at a setting the authors report (their datasets: "
                          + ", ".join(names.dataset_name(d) for d in names.order_datasets(paper["dataset"])) + ").")

@@ -78,7 +78,8 @@ def download(
     """
     dest = Path(dest)
     if sha256 is None and not allow_unverified:
-        raise UserError(f"download of {url} refused: no SHA-256 is known for it; place {dest.name} in {dest.parent} by hand")
+        raise UserError(f"download of {url} refused: no SHA-256 is known for it; "
+                        f"place {dest.name} in {dest.parent} by hand")
     digest = hashlib.sha256()
     with atomic_path(dest) as tmp:  # the temporary file is deleted if anything below raises
         try:
@@ -147,7 +148,8 @@ def extract_tar(archive: str | os.PathLike, target: str | os.PathLike, inner: st
             with tarfile.open(archive, "r:*") as tar:
                 tar.extractall(tmp, filter="data")
         except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
-            raise UserError(f"{archive}: truncated or corrupt archive ({exc}); delete it and download it again") from exc
+            raise UserError(f"{archive}: truncated or corrupt archive ({exc}); "
+                            "delete it and download it again") from exc
         source = tmp / inner if inner else tmp
         if not source.is_dir():
             raise UserError(f"{archive}: no folder {inner!r} inside; delete it and download the official archive again")

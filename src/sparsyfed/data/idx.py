@@ -57,7 +57,8 @@ def load_idx_split(folder: Path, split: str) -> tuple[torch.Tensor, torch.Tensor
     images = read_idx(find_idx(folder, image_stem))
     labels = read_idx(find_idx(folder, label_stem))
     if images.shape[0] != labels.shape[0]:
-        raise UserError(f"{folder}: {image_stem} has {images.shape[0]} images but {label_stem} has {labels.shape[0]} labels")
+        raise UserError(f"{folder}: {image_stem} has {images.shape[0]} images "
+                        f"but {label_stem} has {labels.shape[0]} labels")
     x = torch.from_numpy(np.ascontiguousarray(images, dtype=np.uint8)).unsqueeze(1)
     y = torch.from_numpy(labels.astype(np.int64))
     return x, y
@@ -83,10 +84,14 @@ _FASHION = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
 MNIST = DatasetSpec(
     has_idx_files, partial(_read, "mnist", 0.1307, 0.3081), _FILES,
     sources=(
-        Source(_MNIST + "train-images-idx3-ubyte.gz", "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"),
-        Source(_MNIST + "train-labels-idx1-ubyte.gz", "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"),
-        Source(_MNIST + "t10k-images-idx3-ubyte.gz", "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"),
-        Source(_MNIST + "t10k-labels-idx1-ubyte.gz", "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"),
+        Source(_MNIST + "train-images-idx3-ubyte.gz",
+               "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"),
+        Source(_MNIST + "train-labels-idx1-ubyte.gz",
+               "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"),
+        Source(_MNIST + "t10k-images-idx3-ubyte.gz",
+               "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"),
+        Source(_MNIST + "t10k-labels-idx1-ubyte.gz",
+               "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"),
     ),
     system_locations=(Path("/usr/share/datasets/mnist"),),
 )

@@ -54,6 +54,7 @@ def load_dataset(name: str, root: str | Path | None = None) -> ArrayDataset:
     tried = ", ".join(str(p) for p in candidates)
     how = f"put {found.files} in {dest}/ (i.e. <data_root>/{name}/){found.system_hint}"
     if fetch.offline():
-        raise UserError(f"dataset {name!r} not found (looked in {tried}) and SPARSYFED_OFFLINE forbids downloading; {how}")
+        raise UserError(f"dataset {name!r} not found (looked in {tried}) and SPARSYFED_OFFLINE forbids "
+                        f"downloading; {how}")
     fetch.fetch_files(found.sources, dest, hint=f"dataset {name!r} not found locally (looked in {tried}); {how}")
     return found.read(dest)

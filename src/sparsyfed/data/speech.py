@@ -59,7 +59,8 @@ def has_speech_commands(folder: str | Path) -> bool:
 
 def words_of(folder: Path) -> list[str]:
     """Sorted class words: the subfolders of `folder` except `_background_noise_` and hidden ones."""
-    return sorted(p.name for p in folder.iterdir() if p.is_dir() and p.name != BACKGROUND and not p.name.startswith("."))
+    return sorted(p.name for p in folder.iterdir()
+                  if p.is_dir() and p.name != BACKGROUND and not p.name.startswith("."))
 
 
 def read_wav(path: str | Path) -> np.ndarray:
@@ -178,7 +179,8 @@ def load_speech_commands(folder: str | Path) -> ArrayDataset:
                 f"{ARCHIVE} (or its extracted content in {FOLDER}/) in <data_root>/speech_commands/"
             )
         if (folder / FOLDER).exists():
-            raise UserError(f"{folder / FOLDER}: incomplete folder (no list files); delete it so {archive} is extracted again")
+            raise UserError(f"{folder / FOLDER}: incomplete folder (no list files); "
+                            f"delete it so {archive} is extracted again")
         data_folder = extract_tar(archive, folder / FOLDER)
         if _dataset_folder(data_folder) is None:
             raise UserError(f"{archive}: has no validation_list.txt/testing_list.txt; delete it and download again")

@@ -246,7 +246,8 @@ def _run(s: Setup, workers: Workers, out_dir: Path, progress: bool) -> dict:
     test_idx = torch.as_tensor(s.partition.test_indices, device=s.device)
     totals = {cum: (rows[-1][cum] if rows else 0.0) for cum in record.CUMULATIVE.values()}
     status, t0 = record.OK, time.perf_counter()
-    bar = _Progress(cfg.rounds, start - 1, f"{cfg.method} s={method.target_sparsity:g} alpha={cfg.alpha:g} seed={cfg.seed}", progress)
+    label = f"{cfg.method} s={method.target_sparsity:g} alpha={cfg.alpha:g} seed={cfg.seed}"
+    bar = _Progress(cfg.rounds, start - 1, label, progress)
 
     for rnd in range(start, cfg.rounds + 1):
         round_t0 = time.perf_counter()

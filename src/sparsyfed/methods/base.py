@@ -47,7 +47,7 @@ class MethodParams:
         pass
 
     @classmethod
-    def from_dict(cls, values: dict) -> "MethodParams":
+    def from_dict(cls, values: dict) -> MethodParams:
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - names)
         if unknown:

@@ -22,7 +22,7 @@ def _zero_then_nonzero_per_key(before: State, after: State, prunable: Sequence[s
     if not keys:
         return {}
     counts = stack_counts([((before[k] == 0) & (after[k] != 0)).sum() for k in keys]).tolist()
-    return dict(zip(keys, counts))
+    return dict(zip(keys, counts, strict=True))
 
 
 def _count_zero_then_nonzero(before: State, after: State, prunable: Sequence[str]) -> int:

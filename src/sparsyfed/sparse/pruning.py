@@ -111,7 +111,7 @@ def global_magnitude_prune(state: Mapping[str, torch.Tensor], keys: Sequence[str
     if count == 0:
         return out
     prune = magnitude_mask(flat, count, largest=False)
-    for k, part in zip(keys, prune.split([state[k].numel() for k in keys])):
+    for k, part in zip(keys, prune.split([state[k].numel() for k in keys]), strict=True):
         out[k] = state[k].masked_fill(part.view_as(state[k]), 0.0)
     return out
 

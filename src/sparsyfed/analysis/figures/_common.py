@@ -33,7 +33,7 @@ def legend_below(fig, axes, extra: list | None = None, ncol: int = 4) -> None:
     """One figure legend under the panels, from the unique labels of all axes (plus `extra` handles)."""
     seen: dict[str, object] = {}
     for ax in np.ravel(axes):
-        for handle, label in zip(*ax.get_legend_handles_labels()):
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
             if not label.startswith("_") and label not in seen:
                 seen[label] = handle
     for handle in extra or []:

@@ -53,7 +53,8 @@ def make(tables_dir: str | Path, out_dir: str | Path) -> list[Path]:
                 ax = axes[i, j]
                 panel = rounds[(rounds["dataset"] == d) & (rounds["alpha"] == a)]
                 s_star = pick_sparsity(panel.loc[panel["method"] != names.REFERENCE, "sparsity"], PREFERRED_SPARSITY)
-                keep = (panel["method"] == names.REFERENCE) | (np.isclose(panel["sparsity"], s_star) if s_star else False)
+                at_s = np.isclose(panel["sparsity"], s_star) if s_star else False
+                keep = (panel["method"] == names.REFERENCE) | at_s
                 panel = panel[keep]
                 if panel.empty:
                     mark_empty(ax, f"{panel_title(d, a)}\nno finished runs")

@@ -36,8 +36,8 @@ def make(tables_dir: str | Path, out_dir: str | Path) -> list[Path]:
     ious = read_table(tables_dir, "mask_iou")
     if len(ious):
         status = _status(tables_dir)
-        ious = ious.assign(status=[status.get(k, record.OK) for k in ious[["dataset", "alpha", "method", "sparsity", "seed"]]
-                                   .itertuples(index=False, name=None)])
+        keys = ious[["dataset", "alpha", "method", "sparsity", "seed"]].itertuples(index=False, name=None)
+        ious = ious.assign(status=[status.get(k, record.OK) for k in keys])
         ious = ok_runs(ious)
         ious = ious[ious["method"] != names.REFERENCE]
     if ious.empty:

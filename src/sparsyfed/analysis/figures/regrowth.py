@@ -22,8 +22,15 @@ import numpy as np
 
 from sparsyfed.analysis import names, style
 from sparsyfed.analysis.collect import read_table
-from sparsyfed.analysis.figures._common import (legend_below, mark_empty, no_data, ok_runs, panel_title,
-                                                round_axis, seeds_title)
+from sparsyfed.analysis.figures._common import (
+    legend_below,
+    mark_empty,
+    no_data,
+    ok_runs,
+    panel_title,
+    round_axis,
+    seeds_title,
+)
 from sparsyfed.analysis.stats import pick_sparsity, round_stats
 
 NAME = "regrowth"
