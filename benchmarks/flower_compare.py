@@ -53,6 +53,7 @@ def engine_side(args) -> dict:
 
     from _common import RoundClock
 
+    from sparsyfed import runner
     from sparsyfed.config import load_config
     from sparsyfed.fl import engine
 
@@ -61,7 +62,7 @@ def engine_side(args) -> dict:
     engine.sample_clients = clock.wrap(engine.sample_clients)
     out = Path(tempfile.mkdtemp(prefix="bench-flower-engine-"))
     try:
-        summary = engine.run(cfg, out / "run", progress=False)
+        summary = runner.run(cfg, out / "run", progress=False)
     finally:
         shutil.rmtree(out, ignore_errors=True)
     if summary["status"] != "ok":

@@ -33,6 +33,7 @@ def child(args) -> dict:
     import torch
     from _common import RoundClock, set_threads
 
+    from sparsyfed import runner
     from sparsyfed.config import load_config
     from sparsyfed.fl import engine
 
@@ -47,7 +48,7 @@ def child(args) -> dict:
     out = Path(tempfile.mkdtemp(prefix="bench-scale-"))
     t0 = time.perf_counter()
     try:
-        engine.run(cfg, out / "run", progress=False)
+        runner.run(cfg, out / "run", progress=False)
     finally:
         shutil.rmtree(out, ignore_errors=True)
     gpu = torch.cuda.max_memory_allocated() / 2**20 if torch.cuda.is_available() else 0.0
