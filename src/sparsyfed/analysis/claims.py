@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sparsyfed import record
 from sparsyfed.analysis import names, paper
 from sparsyfed.analysis.collect import read_table
 from sparsyfed.analysis.stats import CELL, pick_sparsity, seed_stats
@@ -91,7 +92,8 @@ def _setting(runs: pd.DataFrame, cells: pd.DataFrame, extra: str = "") -> str:
     for d in names.order_datasets(cells["dataset"]):
         alphas = names.order_alphas(cells.loc[cells["dataset"] == d, "alpha"])
         parts.append(f"{names.dataset_name(d)} (α = {', '.join(names.alpha_label(a) for a in alphas)})")
-    used = runs[runs["status"].eq("ok") & runs["dataset"].isin(cells["dataset"]) & runs["alpha"].isin(cells["alpha"])]
+    used = runs[runs["status"].eq(record.OK) & runs["dataset"].isin(cells["dataset"])
+                & runs["alpha"].isin(cells["alpha"])]
     models = ", ".join(sorted({str(m) for m in used["model"].dropna()})) or "?"
     rounds = ", ".join(sorted({f"{float(r):g}" for r in used["rounds"].dropna()})) or "?"
     ns = sorted({int(n) for n in cells["n"]}) if "n" in cells else []
@@ -357,7 +359,7 @@ _PROVENANCE = [("prov_device_name", "device"), ("prov_device", "torch device"), 
 
 
 def _provenance_lines(runs: pd.DataFrame) -> list[str]:
-    ran = runs[runs["status"] != "missing"] if len(runs) else runs
+    ran = runs[runs["status"] != record.MISSING] if len(runs) else runs
     lines = []
     for col, label in _PROVENANCE:
         if col in ran.columns:
@@ -372,7 +374,7 @@ def _provenance_lines(runs: pd.DataFrame) -> list[str]:
 
 
 def _bad_runs_lines(runs: pd.DataFrame) -> list[str]:
-    bad = runs[runs["status"] != "ok"] if len(runs) else runs
+    bad = runs[runs["status"] != record.OK] if len(runs) else runs
     if bad.empty:
         return ["None: every collected run finished."]
     lines = ["| Dataset | LDA α | Method | Sparsity | Seed | Status | Error | Folder |",
@@ -387,7 +389,7 @@ def _bad_runs_lines(runs: pd.DataFrame) -> list[str]:
 
 def render_claims(results: Sequence[ClaimResult], runs: pd.DataFrame) -> str:
     """The Markdown claims page."""
-    n_ok = int((runs["status"] == "ok").sum()) if len(runs) else 0
+    n_ok = int((runs["status"] == record.OK).sum()) if len(runs) else 0
     out = ["# Headline claims of SparsyFed, checked on our runs", "",
            f"Measured on {n_ok} finished runs of {len(runs)} collected. Accuracies in %, means over the seeds "
            f"that finished. Authors' accuracies: {names.AUTHORS_SOURCE}; other authors' figures from the paper "

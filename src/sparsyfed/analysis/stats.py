@@ -14,12 +14,14 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from sparsyfed import record
+
 CELL = ["dataset", "alpha", "method", "sparsity"]
 STATS_COLUMNS = ["mean", "std", "n", "n_runs", "n_bad", "bad"]
 
 
 def _bad_summary(statuses: pd.Series) -> str:
-    counts = statuses[statuses != "ok"].value_counts()
+    counts = statuses[statuses != record.OK].value_counts()
     return ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
 
 
@@ -36,12 +38,12 @@ def seed_stats(runs: pd.DataFrame, value: str = "final_test_acc", by: Sequence[s
     rows = []
     for key, group in runs.groupby(by, dropna=False, sort=False):
         key = key if isinstance(key, tuple) else (key,)
-        ok = group[group["status"] == "ok"]
+        ok = group[group["status"] == record.OK]
         values = pd.to_numeric(ok[value], errors="coerce").astype(float).dropna() * scale
         values = values[np.isfinite(values)]
         rows.append(dict(zip(by, key, strict=True), mean=values.mean() if len(values) else math.nan,
                          std=values.std(ddof=1) if len(values) > 1 else math.nan, n=len(values),
-                         n_runs=len(group), n_bad=int((group["status"] != "ok").sum()),
+                         n_runs=len(group), n_bad=int((group["status"] != record.OK).sum()),
                          bad=_bad_summary(group["status"])))
     return pd.DataFrame(rows, columns=by + STATS_COLUMNS)
 
@@ -53,7 +55,7 @@ def round_stats(rounds: pd.DataFrame, value: str, by: Sequence[str], scale: floa
     columns = by + [x, "mean", "std", "n"]
     if rounds.empty or value not in rounds.columns:
         return pd.DataFrame(columns=columns)
-    frame = rounds[rounds["status"] == "ok"].copy()
+    frame = rounds[rounds["status"] == record.OK].copy()
     frame[value] = pd.to_numeric(frame[value], errors="coerce").astype(float) * scale
     frame = frame[np.isfinite(frame[value])]
     if frame.empty:

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sparsyfed import record
 from sparsyfed.analysis import names
 from sparsyfed.analysis.collect import read_table
 from sparsyfed.analysis.paper import paper_numbers
@@ -66,7 +67,7 @@ def _num(value) -> str:
 
 
 def _setting_note(runs: pd.DataFrame) -> str:
-    ok = runs[runs["status"] == "ok"]
+    ok = runs[runs["status"] == record.OK]
     if ok.empty:
         return "No run finished."
     parts = []
@@ -235,7 +236,7 @@ def paper_comparison(runs: pd.DataFrame) -> tuple[pd.DataFrame, list[Block]]:
     paper = paper_numbers()
     paper = paper.assign(sparsity=paper["sparsity"].fillna(0.0))
     ours = _acc_stats(runs)
-    ok = runs[runs["status"] == "ok"]
+    ok = runs[runs["status"] == record.OK]
     setting = {}
     for key, group in ok.groupby(CELL, dropna=False):
         setting[key] = "; ".join(sorted({f"{r.model}, {_num(r.rounds)} rounds, {_num(r.num_clients)} clients"
