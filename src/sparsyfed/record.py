@@ -25,7 +25,6 @@ CHECKPOINT = "checkpoint.pt"
 # Status of a run: summary.json says ok, diverged or failed; a folder without one is missing.
 OK, DIVERGED, FAILED, MISSING = "ok", "diverged", "failed", "missing"
 RUN_STATUSES = (OK, DIVERGED, FAILED)
-STATUSES = RUN_STATUSES + (MISSING,)
 
 # Per-round columns (SPEC section 5), in the order the tidy rounds table shows them; the engine
 # writes the same set (metrics/rounds.py documents each). Cumulative columns are running totals.

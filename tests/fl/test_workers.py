@@ -13,9 +13,11 @@ from sparsyfed.config import load_config
 from sparsyfed.fl import engine
 from sparsyfed.fl.workers import Workers, thread_plan
 from sparsyfed.methods.base import Method
+from sparsyfed.record import TIMING_COLUMNS
 from sparsyfed.runner import run
 
 CPU, GPU = torch.device("cpu"), torch.device("cuda")
+TIMING = list(TIMING_COLUMNS)
 
 
 @pytest.mark.parametrize("threads, device, clients, plan", [
@@ -76,8 +78,8 @@ def test_two_workers_give_the_numbers_of_one(tiny_run, tmp_path, method):
     one = run(load_config(None, settings + ["threads=1"]), tmp_path / "one", progress=False)
     two = run(load_config(None, settings + ["threads=2"]), tmp_path / "two", progress=False)
     assert one["provenance"]["client_workers"] == 1 and two["provenance"]["client_workers"] == 2
-    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "one" / "rounds.csv").drop(columns=["round_wall_s"]),
-                                  pd.read_csv(tmp_path / "two" / "rounds.csv").drop(columns=["round_wall_s"]))
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "one" / "rounds.csv").drop(columns=TIMING),
+                                  pd.read_csv(tmp_path / "two" / "rounds.csv").drop(columns=TIMING))
     assert (tmp_path / "one" / "layers.csv").read_text() == (tmp_path / "two" / "layers.csv").read_text()
     for mask in (tmp_path / "one" / "masks").iterdir():
         assert np.array_equal(np.load(mask), np.load(tmp_path / "two" / "masks" / mask.name))
@@ -90,8 +92,8 @@ def test_a_run_killed_on_one_core_resumes_on_two_with_the_same_numbers(tiny_run,
         run(load_config(None, settings + ["threads=1"]), tmp_path / "resumed", progress=False)
     resumed = run(load_config(None, settings + ["threads=2"]), tmp_path / "resumed", progress=False)
     assert resumed["provenance"]["client_workers"] == 2
-    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "full" / "rounds.csv").drop(columns=["round_wall_s"]),
-                                  pd.read_csv(tmp_path / "resumed" / "rounds.csv").drop(columns=["round_wall_s"]))
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "full" / "rounds.csv").drop(columns=TIMING),
+                                  pd.read_csv(tmp_path / "resumed" / "rounds.csv").drop(columns=TIMING))
     # complete: found as done under a third thread count, not rerun and not an error
     again = run(load_config(None, settings + ["threads=3"]), tmp_path / "resumed", progress=False)
     assert again == resumed

@@ -74,39 +74,33 @@ def _read(name: str, mean: float, std: float, folder: Path) -> ArrayDataset:
     return ArrayDataset(name, train_x, train_y, test_x, test_y, 10, (mean,), (std,))
 
 
-_FILES = ("the four IDX files (train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], "
-          "t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz])")
-_MNIST = "https://ossci-datasets.s3.amazonaws.com/mnist/"  # torchvision's mirror of yann.lecun.com
-_FASHION = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
+_STEMS = tuple(stem for pair in SPLIT_FILES.values() for stem in pair)
+_FILES = f"the four IDX files ({', '.join(f'{stem}[.gz]' for stem in _STEMS)})"
+
+
+def _sources(base: str, *sha256: str) -> tuple[Source, ...]:
+    """The four gzipped IDX files under the URL `base`, in SPLIT_FILES order, with their SHA-256."""
+    return tuple(Source(f"{base}{stem}.gz", digest) for stem, digest in zip(_STEMS, sha256, strict=True))
+
 
 # SHA-256 values: TensorFlow Datasets url_checksums/mnist.txt and fashion_mnist.txt, cross-checked
-# against keras.datasets.
+# against keras.datasets. MNIST from torchvision's mirror of yann.lecun.com.
 MNIST = DatasetSpec(
     has_idx_files, partial(_read, "mnist", 0.1307, 0.3081), _FILES,
-    sources=(
-        Source(_MNIST + "train-images-idx3-ubyte.gz",
-               "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"),
-        Source(_MNIST + "train-labels-idx1-ubyte.gz",
-               "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"),
-        Source(_MNIST + "t10k-images-idx3-ubyte.gz",
-               "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"),
-        Source(_MNIST + "t10k-labels-idx1-ubyte.gz",
-               "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"),
-    ),
+    sources=_sources("https://ossci-datasets.s3.amazonaws.com/mnist/",
+                     "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+                     "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+                     "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+                     "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"),
     system_locations=(Path("/usr/share/datasets/mnist"),),
 )
 FASHION_MNIST = DatasetSpec(
     has_idx_files, partial(_read, "fashion_mnist", 0.2860, 0.3530), _FILES,
-    sources=(
-        Source(_FASHION + "train-images-idx3-ubyte.gz",
-               "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84"),
-        Source(_FASHION + "train-labels-idx1-ubyte.gz",
-               "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845"),
-        Source(_FASHION + "t10k-images-idx3-ubyte.gz",
-               "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073"),
-        Source(_FASHION + "t10k-labels-idx1-ubyte.gz",
-               "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5"),
-    ),
+    sources=_sources("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+                     "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
+                     "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
+                     "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
+                     "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5"),
     system_locations=(Path("/usr/share/datasets/fashion-mnist"),),
     system_hint=" or `apt-get install dataset-fashion-mnist`",
 )
