@@ -13,6 +13,7 @@
 #   results/partitions/{dataset}/alpha{alpha}_n{clients}_seed{pseed}.npz
 #                                                                LDA partition, shared by methods and seeds
 #   results/runs/{dataset}/alpha{alpha}/{method}/s{sparsity}/seed{seed}/
+#       settings.yaml  every setting of the run (sparsyfed run --config), rewritten when one changes
 #       summary.json   written last: config, final metrics, provenance; status ok | diverged | failed
 #       rounds.csv     one row per round        layers.csv   per-layer density
 #       masks/         global masks             checkpoint.pt  only while a run is unfinished

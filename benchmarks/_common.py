@@ -94,7 +94,7 @@ class RoundClock:
         return wrapped
 
     def round_times(self) -> list[float]:
-        return [b - a for a, b in zip(self.marks, self.marks[1:])]
+        return [b - a for a, b in zip(self.marks, self.marks[1:], strict=False)]
 
     def steady(self, skip: int = 1) -> float:
         """Mean time of the measured rounds after `skip` burn-in rounds (the mean, not the median,

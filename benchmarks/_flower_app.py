@@ -37,7 +37,8 @@ from sparsyfed.fl.client import local_train
 from sparsyfed.fl.engine import prepare
 from sparsyfed.fl.evaluate import evaluate
 from sparsyfed.fl.schedule import client_seed, lr_at, sample_clients
-from sparsyfed.methods import RoundContext, make_method
+from sparsyfed.methods import make_method
+from sparsyfed.methods.base import RoundContext
 from sparsyfed.models import prunable_keys
 
 _CACHE: dict[str, tuple] = {}  # settings (JSON) -> (cfg, data, partition, model); one per process
@@ -47,7 +48,8 @@ def _workload(settings: str):
     """The run config, dataset, partition and a model of the engine's settings, built once per process
     by the engine's own `prepare` (same data layout and initial weights as the engine's run)."""
     if settings not in _CACHE:
-        s = prepare(load_config(None, json.loads(settings)))
+        cfg = load_config(None, json.loads(settings))
+        s = prepare(cfg, make_method(cfg.method, cfg.sparsity, cfg.method_params))
         _CACHE[settings] = (s.cfg, s.data, s.partition, s.model)
     return _CACHE[settings]
 
@@ -93,7 +95,7 @@ class SameClientsFedAvg(FedAvg):
         node_ids, _ = sample_nodes(grid, self.min_available_nodes, cfg.clients_per_round)
         clients = sample_clients(cfg.seed, server_round, cfg.num_clients, cfg.clients_per_round).tolist()
         messages = []
-        for node_id, cid in zip(node_ids, clients):
+        for node_id, cid in zip(node_ids, clients, strict=True):
             conf = ConfigRecord({**dict(config), "server-round": server_round, "client-id": cid})
             messages.append(Message(content=RecordDict({self.arrayrecord_key: arrays, self.configrecord_key: conf}),
                                     message_type="train", dst_node_id=node_id))

@@ -6,7 +6,7 @@ learning rate and weight decay. The bare loop is what one would write by hand: t
 normalised once as float32, load the global state, SGD over the shard, clone the state, average.
 It has no metrics, files, checkpoints or method hooks; the engine has all of them.
 
-The engine is called in-process (`sparsyfed.fl.engine.run`), its `sample_clients` wrapped to
+The engine is called in-process (`sparsyfed.runner.run`), its `sample_clients` wrapped to
 timestamp the start of each round, so a round's time covers everything the loop does in it
 (per-client metrics, round metrics, mask files and checkpoints at their share). Evaluation is
 pushed to the last round, which is not timed. Repetitions alternate engine and bare loop; the first
@@ -39,14 +39,16 @@ from _common import (
 )
 from torch.nn import functional as F
 
+from sparsyfed import runner
 from sparsyfed.config import load_config
-from sparsyfed.data import load_dataset
 from sparsyfed.data.partition import lda_partition
+from sparsyfed.data.registry import load_dataset
 from sparsyfed.fl import engine
 from sparsyfed.fl.engine import memory_format, to_layout
 from sparsyfed.fl.evaluate import evaluate
 from sparsyfed.fl.schedule import client_seed, lr_at, sample_clients
-from sparsyfed.models import PLAIN, build_model
+from sparsyfed.models import build_model
+from sparsyfed.models.layers import PLAIN
 
 
 def engine_run(cfg, clock: RoundClock) -> dict:
@@ -55,7 +57,7 @@ def engine_run(cfg, clock: RoundClock) -> dict:
     engine.sample_clients = clock.wrap(original)
     out = Path(tempfile.mkdtemp(prefix="bench-engine-"))
     try:
-        summary = engine.run(cfg, out / "run", progress=False)
+        summary = runner.run(cfg, out / "run", progress=False)
     finally:
         engine.sample_clients = original
         shutil.rmtree(out, ignore_errors=True)
@@ -118,7 +120,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=12, help="rounds per run (first is burn-in, last untimed)")
     ap.add_argument("--repeats", type=int, default=3, help="measured engine/bare pairs after one burn-in pair")
     ap.add_argument("--threads", type=int, default=1,
-                    help="cores (0 = all): the engine trains that many clients at once, the bare loop uses them as intra-op threads")
+                    help="cores (0 = all): the engine trains that many clients at once, "
+                         "the bare loop uses them as intra-op threads")
     ap.add_argument("--device", default="cpu", help="cpu | cuda | auto")
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="extra engine settings")
     args = ap.parse_args()

@@ -19,7 +19,7 @@ import argparse
 import torch
 from _common import device_of, machine, median, set_threads, timed
 
-from sparsyfed.data import load_dataset
+from sparsyfed.data.registry import load_dataset
 from sparsyfed.fl.engine import memory_format, to_layout
 from sparsyfed.fl.evaluate import evaluate
 from sparsyfed.models import build_model

@@ -53,6 +53,7 @@ def engine_side(args) -> dict:
 
     from _common import RoundClock
 
+    from sparsyfed import runner
     from sparsyfed.config import load_config
     from sparsyfed.fl import engine
 
@@ -61,7 +62,7 @@ def engine_side(args) -> dict:
     engine.sample_clients = clock.wrap(engine.sample_clients)
     out = Path(tempfile.mkdtemp(prefix="bench-flower-engine-"))
     try:
-        summary = engine.run(cfg, out / "run", progress=False)
+        summary = runner.run(cfg, out / "run", progress=False)
     finally:
         shutil.rmtree(out, ignore_errors=True)
     if summary["status"] != "ok":
@@ -156,8 +157,8 @@ def main() -> None:
                 print(f"cores={cores} rep {rep + 1} {side:6s} whole run {r['wall']:.2f} s  "
                       f"steady {r['steady']:.3f} s/round  test_acc {r['test_acc']:.4f}", flush=True)
         e, f = got["engine"], got["flower"]
-        wall_ratio = median([b["wall"] / a["wall"] for a, b in zip(e, f)])
-        round_ratio = median([b["steady"] / a["steady"] for a, b in zip(e, f)])
+        wall_ratio = median([b["wall"] / a["wall"] for a, b in zip(e, f, strict=True)])
+        round_ratio = median([b["steady"] / a["steady"] for a, b in zip(e, f, strict=True)])
         print(f"== cores={cores}: whole run engine {spread([r['wall'] for r in e])} s, "
               f"Flower {spread([r['wall'] for r in f])} s, Flower/engine {wall_ratio:.2f} (target >= 1.5)")
         print(f"   steady s/round engine {spread([r['steady'] for r in e])}, "

@@ -33,6 +33,7 @@ def child(args) -> dict:
     import torch
     from _common import RoundClock, set_threads
 
+    from sparsyfed import runner
     from sparsyfed.config import load_config
     from sparsyfed.fl import engine
 
@@ -47,7 +48,7 @@ def child(args) -> dict:
     out = Path(tempfile.mkdtemp(prefix="bench-scale-"))
     t0 = time.perf_counter()
     try:
-        engine.run(cfg, out / "run", progress=False)
+        runner.run(cfg, out / "run", progress=False)
     finally:
         shutil.rmtree(out, ignore_errors=True)
     gpu = torch.cuda.max_memory_allocated() / 2**20 if torch.cuda.is_available() else 0.0
@@ -95,7 +96,8 @@ def main() -> None:
                   f"peak RSS {r['rss_mb']:.0f} MB (after imports {r['rss_import_mb']:.0f} MB)", flush=True)
     base = args.clients[0]
     b_steady, b_rss = median([r["steady"] for r in got[base]]), median([r["rss_mb"] for r in got[base]])
-    print(f"\n{'N':>6s} {'setup s':>22s} {'ms/round':>22s} {'x N=' + str(base):>8s} {'peak RSS MB':>12s} {'x N=' + str(base):>8s}")
+    ratio = f"x N={base}"
+    print(f"\n{'N':>6s} {'setup s':>22s} {'ms/round':>22s} {ratio:>8s} {'peak RSS MB':>12s} {ratio:>8s}")
     for n in args.clients:
         steady, rss = [r["steady"] for r in got[n]], [r["rss_mb"] for r in got[n]]
         print(f"{n:6d} {spread([r['setup'] for r in got[n]]):>22s} {spread([1e3 * s for s in steady]):>22s} "

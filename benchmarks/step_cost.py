@@ -33,7 +33,8 @@ from torch.nn import functional as F
 
 from sparsyfed.fl.client import sgd_step
 from sparsyfed.fl.engine import memory_format, to_layout
-from sparsyfed.methods import RoundContext, make_method
+from sparsyfed.methods import make_method
+from sparsyfed.methods.base import RoundContext
 from sparsyfed.models import build_model, prunable_keys
 
 # model -> (input shape C x H x W, classes): the data each model is built for

@@ -48,3 +48,26 @@ def tiny_run(fmnist_root):
     return [f"data_root={fmnist_root}", "model=small_cnn", "num_clients=20", "clients_per_round=3",
             "samples_per_client=32", "rounds=4", "eval_every=2", "checkpoint_every=1", "mask_every=2",
             "eval_batch_size=250", "threads=1"]
+
+
+@pytest.fixture
+def kill_after(monkeypatch):
+    """`with kill_after(n): run(...)`: the run dies (KeyboardInterrupt, as if killed) right after it
+    checkpoints round n; the context expects that and restores the engine."""
+    import contextlib
+
+    import sparsyfed.fl.engine as engine
+    from sparsyfed.fl.checkpoint import save_checkpoint
+
+    @contextlib.contextmanager
+    def killed(round: int):
+        def save_then_die(out_dir, payload):
+            save_checkpoint(out_dir, payload)
+            if payload["round"] >= round:
+                raise KeyboardInterrupt
+
+        with monkeypatch.context() as m, pytest.raises(KeyboardInterrupt):
+            m.setattr(engine, "save_checkpoint", save_then_die)
+            yield
+
+    return killed

@@ -3,43 +3,85 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import textwrap
 
-from sparsyfed import __version__
+from sparsyfed import __version__, catalog, record
+from sparsyfed.analysis.commands import register as register_analysis
+from sparsyfed.config import RunConfig
 from sparsyfed.errors import UserError
+from sparsyfed.io import check_out
 
-RUN_EPILOG = textwrap.dedent("""\
-    settings (YAML file keys, or --set key=value; defaults in brackets):
-      dataset [fashion_mnist]   fashion_mnist | mnist | cifar10 | cifar100 | speech_commands
-      data_root [none]          folder holding <dataset>/ (else system locations, then download)
-      model [resnet_small]      resnet_small | small_cnn | resnet18_cifar | resnet18_speech
-      method [dense]            dense | topk | sparsyfed | sparsyfed_noact | zerofl | flash
-      sparsity [0.9]            target sparsity s of every upload (ignored by dense)
-      method_params [{}]        e.g. --set method_params.beta=1.25  (sparsyfed: beta, activation_pruning,
-                                conv_threshold, convert_shortcuts, exponent, spectral_over;
-                                zerofl: mask_ratio; flash: mask_scope)
-      num_clients [100]  clients_per_round [10]  samples_per_client [floor(N_train/N)]
-      alpha [1000]  partition_seed [1337]  partition [none: computed in memory]
-      rounds [20]  local_epochs [1]  batch_size [16]  lr [0.5]  lr_end [0.01]  weight_decay [0.001]
-      lr_horizon [rounds]       rounds over which lr decays exponentially from lr to lr_end
-      eval_every [5]  eval_batch_size [1000]  federated_eval [false]  mask_every [5]
-      checkpoint_every [5]  seed [5378]  device [auto]  threads [0 = all cores]
+# What a default of None (or 0) means, as the help shows it.
+_DEFAULT_TEXT = {"data_root": "none", "samples_per_client": "floor(N_train/N)",
+                 "partition": "none: computed in memory", "lr_horizon": "rounds", "threads": "0 = all cores"}
 
-    outputs in --out: rounds.csv (one row per round), layers.csv (per-layer density),
-    masks/round_XXXX.npy (packed global masks), summary.json (written last, with provenance).
-    A killed run started again with the same --out resumes from its last checkpoint.
 
-    example:
-      sparsyfed run --set method=sparsyfed sparsity=0.95 alpha=0.1 rounds=30 --out results/try
-    """)
+def _run_epilog() -> str:
+    """Help text of `sparsyfed run`: every setting with its default, the ids the catalogue declares and
+    each method's parameters (imports the methods, so it is built only when the help is shown)."""
+    from sparsyfed.methods import make_method
+
+    defaults = dataclasses.asdict(RunConfig())
+
+    def setting(key: str) -> str:
+        value = defaults[key]
+        text = _DEFAULT_TEXT.get(key) or (str(value).lower() if isinstance(value, bool) else
+                                          f"{value:g}" if isinstance(value, float) else str(value))
+        return f"{key} [{text}]"
+
+    def row(key: str, text: str) -> str:
+        return f"  {setting(key):<26}{text}"
+
+    def keys(*names: str) -> str:
+        return "  " + "  ".join(setting(k) for k in names)
+
+    per_method = "; ".join(
+        f"{entry.id}: {', '.join(names)}" for entry in catalog.METHODS
+        if (names := [f.name for f in dataclasses.fields(make_method(entry.id).Params)
+                      if f.name != "sparsity" and f.name not in entry.fixed]))
+    reference = catalog.with_role(catalog.REFERENCE)[0]
+    return "\n".join([
+        "settings (YAML file keys, or --set key=value; defaults in brackets):",
+        row("dataset", " | ".join(catalog.ids(catalog.DATASETS))),
+        row("data_root", "folder holding <dataset>/ (else system locations, then download)"),
+        row("model", " | ".join(catalog.ids(catalog.MODELS))),
+        row("method", " | ".join(catalog.ids(catalog.METHODS))),
+        row("sparsity", f"target sparsity s of every upload (ignored by {reference})"),
+        row("method_params", "e.g. --set method_params.beta=1.25; the keys of each method:"),
+        *textwrap.wrap(per_method, 96, initial_indent=" " * 28, subsequent_indent=" " * 28),
+        keys("num_clients", "clients_per_round", "samples_per_client"),
+        keys("alpha", "partition_seed", "partition"),
+        keys("rounds", "local_epochs", "batch_size", "lr", "lr_end", "weight_decay"),
+        row("lr_horizon", "rounds over which lr decays exponentially from lr to lr_end"),
+        keys("eval_every", "eval_batch_size", "federated_eval", "mask_every"),
+        keys("checkpoint_every", "seed", "device", "threads"),
+        "",
+        f"outputs in --out: {record.ROUNDS} (one row per round), {record.LAYERS} (per-layer density),",
+        f"{record.MASKS}/round_XXXX.npy (packed global masks), {record.SUMMARY} (written last, with provenance).",
+        "A killed run started again with the same --out resumes from its last checkpoint.",
+        "",
+        "example:",
+        "  sparsyfed run --set method=sparsyfed sparsity=0.95 alpha=0.1 rounds=30 --out results/try",
+    ])
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose epilog may be a function, called only when the help is shown."""
+
+    def format_help(self) -> str:
+        if callable(self.epilog):
+            self.epilog = self.epilog()
+        return super().format_help()
 
 
 def _cmd_run(args) -> int:
     from sparsyfed.config import load_config
-    from sparsyfed.fl.engine import run
+    from sparsyfed.runner import run
 
     cfg = load_config(args.config, args.set or [])
+    check_out(args.out, folder=True)
     summary = run(cfg, args.out, on_error="record" if args.record_failure else "raise",
                   progress=not args.quiet)
     final = summary.get("final", {})
@@ -49,9 +91,10 @@ def _cmd_run(args) -> int:
 
 
 def _cmd_partition(args) -> int:
-    from sparsyfed.data import load_dataset
     from sparsyfed.data.partition import lda_partition, save_partition
+    from sparsyfed.data.registry import load_dataset
 
+    check_out(args.out, folder=False)
     data = load_dataset(args.dataset, args.data_root)
     part = lda_partition(data.train_y.numpy(), data.test_y.numpy(), args.clients, args.alpha, args.seed,
                          args.samples_per_client, data.num_classes, args.dataset)
@@ -62,9 +105,10 @@ def _cmd_partition(args) -> int:
 
 
 def _cmd_data(args) -> int:
-    from sparsyfed.data import load_dataset
+    from sparsyfed.data.registry import load_dataset
     from sparsyfed.io import write_json
 
+    check_out(args.out, folder=False)
     data = load_dataset(args.dataset, args.data_root)
     info = {"dataset": data.name, "num_classes": data.num_classes, "input_shape": list(data.input_shape),
             "train_samples": int(data.train_y.numel()), "test_samples": int(data.test_y.numel()),
@@ -78,11 +122,11 @@ def _cmd_data(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sparsyfed", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"sparsyfed {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("run", help="simulate one federated training run",
                        description="Simulate one federated training run and write its results into --out.",
-                       epilog=RUN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+                       epilog=_run_epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--config", metavar="FILE", help="YAML file of settings (see below); --set overrides it")
     p.add_argument("--set", nargs="+", metavar="KEY=VALUE", help="override settings, e.g. method=topk sparsity=0.99")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder of the run")
@@ -110,12 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="FILE", help="output .json")
     p.set_defaults(func=_cmd_data)
 
-    try:
-        from sparsyfed.analysis.commands import register
-    except ImportError:
-        pass
-    else:
-        register(sub)
+    register_analysis(sub)
     return parser
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import types
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,24 +92,51 @@ def run_identity(config: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in config.items() if k != "threads"}
 
 
-def _check_types(cfg: RunConfig) -> None:
-    hints = {f.name: f.type for f in dataclasses.fields(cfg)}
-    for name, hint in hints.items():
-        value = getattr(cfg, name)
-        allowed = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,), "dict": (dict,)}
-        base = hint.replace(" | None", "")
-        if value is None and "None" in hint:
-            continue
-        if base == "float" and isinstance(value, str):  # YAML 1.1 reads 1e-3 as a string
+def _type_name(hint) -> str:
+    """'int', 'int or null', 'dict': how an error message names a field's type."""
+    names = ["null" if t is type(None) else getattr(t, "__name__", str(t)) for t in _options(hint)]
+    return " or ".join(names)
+
+
+def _options(hint) -> tuple:
+    """The alternatives of a type hint: `int | None` -> (int, NoneType); `dict[str, int]` -> (dict,)."""
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        return tuple(o for a in typing.get_args(hint) for o in _options(a))
+    return (typing.get_origin(hint) or hint,)
+
+
+def _coerce(value, option):
+    """`value` as a value of the type `option`, or raise TypeError. Floats take ints and numeric strings
+    (YAML 1.1 reads 1e-3 as a string); bools are not numbers."""
+    if option is typing.Any or not isinstance(option, type):
+        return value  # a hint that is not a class (Literal, TypeVar, ...): nothing to check here
+    if option is float and isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            raise TypeError from None
+    if isinstance(value, bool) and option in (int, float):
+        raise TypeError
+    if option is float and isinstance(value, int):
+        return float(value)
+    if isinstance(value, option):
+        return value
+    raise TypeError
+
+
+def _check_types(obj) -> None:
+    """Check (and normalise in place) every field of the frozen dataclass `obj` against its type hint."""
+    hints = typing.get_type_hints(type(obj))
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        for option in _options(hints[f.name]):
             try:
-                value = float(value)
-            except ValueError:
-                pass
-        ok = isinstance(value, allowed[base]) and not (base in ("int", "float") and isinstance(value, bool))
-        if not ok:
-            raise UserError(f"{name}: expected {base}{' or null' if 'None' in hint else ''}, got {value!r}")
-        if base == "float":
-            object.__setattr__(cfg, name, float(value))
+                object.__setattr__(obj, f.name, _coerce(value, option))
+                break
+            except TypeError:
+                continue
+        else:
+            raise UserError(f"{f.name}: expected {_type_name(hints[f.name])}, got {value!r}")
 
 
 FIELDS = {f.name for f in dataclasses.fields(RunConfig)}

@@ -85,8 +85,11 @@ def write_run(root: Path, method: str, alpha: float, sparsity: float, seed: int,
     if status == "diverged":
         frame.loc[frame.index[-1], "train_loss"] = np.inf
     frame.to_csv(path / "rounds.csv", index=False)
-    layers = [{"round": r, "layer": name, "numel": n, "density": density}
-              for r in range(1, rounds + 1) for name, n in (("conv.weight", 600), ("fc.weight", 400))]
+    layers = [{"round": r, "layer": name, "role": role, "layer_type": kind, "numel": n, "density": density,
+               "regrowth_local": 0.0}
+              for r in range(1, rounds + 1)
+              for name, role, kind, n in (("conv.weight", "first", "Conv2d", 600),
+                                          ("fc.weight", "classifier", "Linear", 400))]
     pd.DataFrame(layers).to_csv(path / "layers.csv", index=False)
     (path / "masks").mkdir(exist_ok=True)
     for r in range(2, rounds + 1, 2):

@@ -12,7 +12,7 @@ def _grid(accs: dict[str, list[float]], alpha=0.1, sparsity=0.95) -> Tidy:
     """One cell: accs = method -> final accuracy (%) per seed."""
     t = Tidy()
     for method, values in accs.items():
-        for seed, acc in zip(SEEDS, values):
+        for seed, acc in zip(SEEDS, values, strict=True):
             t.add(method, seed, acc=acc, alpha=alpha, sparsity=sparsity)
     return t
 
@@ -39,11 +39,11 @@ def test_pair_interval_is_the_paired_t_interval_by_hand():
 
 def test_dense_pairs_with_every_sparsity_of_its_alpha():
     t = _grid({"dense": [80, 81, 82], "sparsyfed": [70, 70, 70]})
-    for seed, acc in zip(SEEDS, [50, 51, 52]):
+    for seed, acc in zip(SEEDS, [50, 51, 52], strict=True):
         t.add("sparsyfed", seed, acc=acc, sparsity=0.99)
     pairs = pair_intervals(t.frames()[0])
     assert sorted(pairs["sparsity"]) == [0.95, 0.99]
-    assert set(zip(pairs["first"], pairs["second"])) == {("dense", "sparsyfed")}
+    assert set(zip(pairs["first"], pairs["second"], strict=True)) == {("dense", "sparsyfed")}
     assert sorted(pairs["mean"]) == [pytest.approx(11.0), pytest.approx(30.0)]
 
 

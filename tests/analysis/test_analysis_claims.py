@@ -25,7 +25,7 @@ def _claim(tidy: Tidy, number: int):
 
 def _claim1(sf_accs, dense_accs=(80.0, 81.0, 82.0)):
     t = Tidy()
-    for seed, (d, s) in enumerate(zip(dense_accs, sf_accs), start=1):
+    for seed, (d, s) in enumerate(zip(dense_accs, sf_accs, strict=True), start=1):
         t.add("dense", seed, acc=d).add("sparsyfed", seed, acc=s)
     return _claim(t, 1)
 
@@ -73,7 +73,7 @@ def test_claim1_dense_pairs_with_sparsyfed_by_seed_only():
 
 def _claim2(topk, sf, **kw):
     t = Tidy()
-    for seed, (b, s) in enumerate(zip(topk, sf), start=1):
+    for seed, (b, s) in enumerate(zip(topk, sf, strict=True), start=1):
         t.add("topk", seed, regrowth=b).add("sparsyfed", seed, regrowth=s)
     return _claim(t, 2)
 
@@ -138,7 +138,7 @@ def test_claim2_on_tables_without_per_layer_columns():
 
 def _claim3(flash, sf=(80.0, 81.0, 82.0)):
     t = Tidy()
-    for seed, (f, s) in enumerate(zip(flash, sf), start=1):
+    for seed, (f, s) in enumerate(zip(flash, sf, strict=True), start=1):
         t.add("sparsyfed", seed, acc=s).add("flash", seed, acc=f).add("topk", seed, acc=s - 10)
         t.add("sparsyfed", seed, acc=s, alpha=1000.0).add("flash", seed, acc=s + 5, alpha=1000.0)  # not judged
     return _claim(t, 3)
@@ -205,7 +205,7 @@ def test_claim4_flash_part_contradicted():
 
 def _claim5(topk_levels, zerofl_levels=(0.45, 0.46, 0.44), other_alpha_topk=0.9):
     t = Tidy()
-    for seed, (tk, zf) in enumerate(zip(topk_levels, zerofl_levels), start=1):
+    for seed, (tk, zf) in enumerate(zip(topk_levels, zerofl_levels, strict=True), start=1):
         t.add("sparsyfed", seed, sparsity=0.9, level=0.9).add("topk", seed, sparsity=0.9, level=tk)
         t.add("zerofl", seed, sparsity=0.9, level=zf)
         t.add("sparsyfed", seed, sparsity=0.9, level=0.9, alpha=1000.0)
@@ -242,7 +242,8 @@ def test_rule_text_is_generated_from_the_constants(monkeypatch):
 def test_not_testable_is_inconclusive_with_the_reason():
     t = Tidy().add("dense", 1).add("sparsyfed", 1, sparsity=0.9)
     results = {c.number: c for c in evaluate_claims(*t.frames())}
-    assert results[1].verdict == INCONCLUSIVE and "not testable on this grid: no SparsyFed run at 95 %" in results[1].reason
+    assert results[1].verdict == INCONCLUSIVE
+    assert "not testable on this grid: no SparsyFed run at 95 %" in results[1].reason
     assert results[3].verdict == INCONCLUSIVE and "no baseline ran" in results[3].reason
     empty = Tidy().frames()
     assert {c.verdict for c in evaluate_claims(*empty)} == {INCONCLUSIVE}

@@ -168,12 +168,10 @@ def test_diverged_run_is_recorded_with_its_rounds(tmp_path, builders):
     assert set(rounds["status"]) == {"diverged"} and len(rounds) == 6
 
 
-def test_folder_name_disagreeing_with_config_warns_and_config_wins(tmp_path, builders):
+def test_a_finished_run_is_placed_by_its_config_not_its_folder_name(tmp_path, builders):
     path = builders["write_run"](tmp_path / "runs", "topk", 1.0, 0.9, 1)
-    wrong = path.parent / "seed99"
-    path.rename(wrong)
-    with pytest.warns(UserWarning, match="seed: path 99, config 1"):
-        collect([tmp_path / "runs"], [], tmp_path / "t")
+    path.rename(path.parent / "seed99")
+    collect([tmp_path / "runs"], [], tmp_path / "t")
     assert read_table(tmp_path / "t", "runs")["seed"].tolist() == [1]
 
 

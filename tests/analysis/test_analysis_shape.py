@@ -27,7 +27,7 @@ def _ours():
         t.add("dense", seed, acc=dense, sparsity=0.9)
     for m, accs in (("sparsyfed", (72.0, 72.0)), ("flash", (76.0, 78.0)), ("topk", (60.0, 62.0)),
                     ("zerofl", (64.0, 66.0))):
-        for seed, acc in zip((1, 2), accs):
+        for seed, acc in zip((1, 2), accs, strict=True):
             t.add(m, seed, acc=acc, sparsity=0.9)
     return t.frames()[0]
 

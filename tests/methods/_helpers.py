@@ -29,3 +29,8 @@ def local_train(method, model, state, ctx, steps=3, seed=0):
         method.after_backward(model, ctx)
         opt.step()
     return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+def count_zeros(state, keys):
+    """(zero entries, entries) over the tensors `keys` of `state`."""
+    return sum(int((state[k] == 0).sum()) for k in keys), sum(state[k].numel() for k in keys)

@@ -2,10 +2,11 @@
 
 import pytest
 import torch
-from _helpers import local_train
 
+from _helpers import local_train
 from sparsyfed.errors import UserError
-from sparsyfed.methods import RoundContext, make_method
+from sparsyfed.methods import make_method
+from sparsyfed.methods.base import RoundContext
 from sparsyfed.methods.flash import FlashParams
 from sparsyfed.models import build_model, prunable_keys
 

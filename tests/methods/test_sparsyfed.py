@@ -2,15 +2,15 @@
 
 import pytest
 import torch
-from _helpers import local_train, method_and_model
 from torch import nn
 
+from _helpers import count_zeros, local_train, method_and_model
 from sparsyfed.errors import UserError
-from sparsyfed.methods import RoundContext, make_method
+from sparsyfed.methods import make_method
+from sparsyfed.methods.base import RoundContext
 from sparsyfed.methods.sparsyfed import SparsyFed, SparsyFedParams
 from sparsyfed.models import build_model
 from sparsyfed.sparse.powerprop import PowerpropConv2d, PowerpropLinear
-from sparsyfed.sparse.pruning import count_zeros
 
 
 def _setup(s=0.9, **params):

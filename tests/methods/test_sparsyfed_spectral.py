@@ -7,11 +7,11 @@ import math
 import numpy as np
 import pytest
 import torch
-from _helpers import local_train, method_and_model
 from torch.nn import functional as F
 
+from _helpers import local_train, method_and_model
 from sparsyfed.errors import UserError
-from sparsyfed.methods import RoundContext
+from sparsyfed.methods.base import RoundContext
 from sparsyfed.methods.sparsyfed import SparsyFedParams
 from sparsyfed.models import build_model
 from sparsyfed.sparse.powerprop import PowerpropConv2d, PowerpropLinear

@@ -1,11 +1,11 @@
 """Tests for methods/topk.py: exact global pruning of uploads, no mutation, regrowth."""
 
 import torch
-from _helpers import local_train
 
-from sparsyfed.methods import RoundContext, make_method
+from _helpers import count_zeros, local_train
+from sparsyfed.methods import make_method
+from sparsyfed.methods.base import RoundContext
 from sparsyfed.models import build_model, prunable_keys
-from sparsyfed.sparse.pruning import count_zeros
 
 
 def test_upload_is_pruned_to_exact_count_without_mutation():

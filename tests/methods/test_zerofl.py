@@ -2,14 +2,14 @@
 
 import pytest
 import torch
-from _helpers import local_train, method_and_model
 from torch import nn
 
+from _helpers import count_zeros, local_train, method_and_model
 from sparsyfed.errors import UserError
-from sparsyfed.methods import RoundContext
-from sparsyfed.methods.zerofl import SwatConv2d, SwatLinear, ZeroFLParams
-from sparsyfed.sparse.activation import keep_count
-from sparsyfed.sparse.pruning import count_zeros
+from sparsyfed.methods.base import RoundContext
+from sparsyfed.methods.zerofl import ZeroFLParams
+from sparsyfed.sparse.pruning import keep_count
+from sparsyfed.sparse.swat import SwatConv2d, SwatLinear
 
 
 def _setup(s=0.9, **params):

@@ -1,10 +1,11 @@
-"""Support IoU, bit packing and the IoU matrix (SPEC section 5)."""
+"""Support IoU, bit packing and the IoU matrix (SPEC section 5); the packed side is numpy only."""
 
 import numpy as np
 import pytest
 import torch
 
-from sparsyfed.metrics.iou import iou, iou_matrix, iou_packed, pack_support, support_masks, unpack_support
+from sparsyfed.metrics.iou import iou, pack_support
+from sparsyfed.metrics.packed import iou_matrix, iou_packed
 
 PRUNABLE = ("x", "y")
 A = {"x": torch.tensor([1.0, 0.0, 1.0, 0.0]), "y": torch.tensor([1.0, 1.0])}
@@ -47,21 +48,17 @@ def test_pack_support_bits_follow_prunable_order():
     assert yx.tolist() == [0b11101000]
 
 
-def test_pack_unpack_round_trip():
-    # Prepare: 15 + 12 = 27 bits -> 4 bytes
+def test_pack_support_is_numpy_packbits_of_the_flat_supports():
+    # Prepare: 15 + 12 = 27 bits -> 4 bytes, the last padded with zeros
     g = torch.Generator().manual_seed(0)
     state = {"p": torch.randn(3, 5, generator=g).clamp(min=0), "q": torch.randn(2, 2, 3, generator=g).clamp(min=0)}
-    shapes = {k: tuple(v.shape) for k, v in state.items()}
     # Execute
     packed = pack_support(state, ("p", "q"))
-    back = unpack_support(packed, shapes)
     # Assert
-    assert len(packed) == 4
-    expected = support_masks(state, ("p", "q"))
-    assert list(back) == ["p", "q"]
-    for k in shapes:
-        assert back[k].dtype == torch.bool
-        assert torch.equal(back[k], expected[k])
+    bits = np.unpackbits(packed)
+    assert len(packed) == 4 and not bits[27:].any()
+    flat = torch.cat([(state[k] != 0).flatten() for k in ("p", "q")]).numpy()
+    np.testing.assert_array_equal(bits[:27].astype(bool), flat)
 
 
 def test_iou_matrix_values_and_symmetry():

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from sparsyfed.metrics import NON_COLUMN_KEYS
-from sparsyfed.metrics.rounds import client_metrics, round_metrics
+from sparsyfed import record
+from sparsyfed.metrics.rounds import NON_COLUMN_KEYS, client_metrics, round_metrics
 
 PRUNABLE = ("l.weight",)
 PARAMS = {"l.weight", "l.bias"}
@@ -65,6 +65,8 @@ def test_round_metrics_hand_computed():
     assert r["layer_density"] == pytest.approx({"l.weight": 0.25})
     assert r["global_support"].tolist() == [0b11000000]
     assert set(NON_COLUMN_KEYS) <= set(r)
+    # every scalar is a declared rounds.csv column (the engine adds the others: round, lr, losses, ...)
+    assert set(r) - set(NON_COLUMN_KEYS) <= set(record.ROUND_COLUMNS)
     for k, v in r.items():
         if k not in NON_COLUMN_KEYS:
             assert isinstance(v, (int, float)) and not isinstance(v, (bool, np.generic)), k

@@ -5,12 +5,14 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from sparsyfed.methods import METHODS, RoundContext, make_method
-from sparsyfed.methods.zerofl import SwatConv2d, SwatLinear
+from sparsyfed import catalog
+from sparsyfed.methods import make_method
+from sparsyfed.methods.base import RoundContext
 from sparsyfed.models import prunable_keys
 from sparsyfed.models.init import init_model_
 from sparsyfed.models.mfcc import MfccCNN, mfcc_cnn
 from sparsyfed.sparse.powerprop import PowerpropConv2d, PowerpropLinear
+from sparsyfed.sparse.swat import SwatConv2d, SwatLinear
 
 
 def build(method=None):
@@ -42,7 +44,7 @@ def test_size_balance_and_roles():
     assert roles == ["first", "body", "body", "body", "body", "classifier"]
 
 
-CASES = [(name, {}) for name in METHODS] + [("sparsyfed", {"exponent": "spectral_mean"})]
+CASES = [(name, {}) for name in catalog.ids(catalog.METHODS)] + [("sparsyfed", {"exponent": "spectral_mean"})]
 
 
 @pytest.mark.parametrize("name, params", CASES, ids=[f"{n}{'-' + str(p) if p else ''}" for n, p in CASES])

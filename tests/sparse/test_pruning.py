@@ -1,20 +1,21 @@
-"""Tests for sparse/pruning.py: exact-count global and per-tensor magnitude pruning, masks, counts."""
+"""Tests for sparse/pruning.py: exact counts, the magnitude cut, global and per-tensor pruning, supports."""
 
 import pytest
 import torch
 
 from sparsyfed.sparse.pruning import (
-    apply_masks,
-    count_zeros,
-    density_per_tensor,
     global_magnitude_prune,
-    largest_mask,
+    keep_count,
     layerwise_magnitude_prune,
+    magnitude_mask,
     num_to_prune,
-    smallest_mask,
-    sparsity,
     support,
 )
+
+
+def count_zeros(state, keys):
+    """(zero entries, entries) over `keys`."""
+    return sum(int((state[k] == 0).sum()) for k in keys), sum(state[k].numel() for k in keys)
 
 
 def _state(seed=0):
@@ -95,15 +96,30 @@ def test_num_to_prune_is_exact_for_decimals():
     assert num_to_prune(0.0, 5) == 0 and num_to_prune(1.0, 5) == 5
 
 
+def test_keep_count_is_ceil_and_exact_for_decimals():
+    assert keep_count(20, 0.95) == 1  # not 2: (1 - 0.95) * 20 is 1.0000000000000009 in binary
+    assert keep_count(10, 0.91) == 1 and keep_count(10, 0.89) == 2
+    assert keep_count(7, 0.0) == 7 and keep_count(7, 1.0) == 0
+
+
 @pytest.mark.parametrize("count", [0, 1, 4, 5, 9, 10])
-def test_smallest_and_largest_masks_have_exact_counts(count):
+@pytest.mark.parametrize("largest", [False, True])
+def test_magnitude_mask_has_exact_counts(count, largest):
     m = torch.tensor([2.0, 1.0, 1.0, 0.0, 1.0, 3.0, 1.0, 0.0, 2.0, 1.0])
-    small = smallest_mask(m, count)
-    large = largest_mask(m, count)
-    assert int(small.sum()) == count and int(large.sum()) == count
+    mask = magnitude_mask(m, count, largest=largest)
+    assert int(mask.sum()) == count
     if 0 < count < 10:
-        assert m[small].max() <= m[~small].min()
-        assert m[large].min() >= m[~large].max()
+        inside, outside = m[mask], m[~mask]
+        assert (inside.min() >= outside.max()) if largest else (inside.max() <= outside.min())
+
+
+@pytest.mark.parametrize("largest", [False, True])
+def test_magnitude_mask_selects_the_first_ties_by_position(largest):
+    # 1.0 is the cut in both directions, held by positions 1, 2, 4, 6, 9: the first ones are selected
+    m = torch.tensor([2.0, 1.0, 1.0, 0.0, 1.0, 3.0, 1.0, 0.0, 2.0, 1.0])
+    mask = magnitude_mask(m, 4, largest=largest)
+    expected = [0, 1, 5, 8] if largest else [1, 2, 3, 7]
+    assert mask.nonzero().flatten().tolist() == expected
 
 
 def test_layerwise_prune_keeps_given_density_per_tensor():
@@ -112,21 +128,13 @@ def test_layerwise_prune_keeps_given_density_per_tensor():
     assert int(torch.count_nonzero(out["conv.weight"])) == round(0.25 * 216)
     assert int(torch.count_nonzero(out["fc.weight"])) == round(0.1 * 720)
     assert out["conv.bias"] is state["conv.bias"]
-    d = density_per_tensor(out, KEYS)
-    assert d["conv.weight"] == pytest.approx(54 / 216) and d["fc.weight"] == pytest.approx(72 / 720)
     # per tensor, the kept entries are that tensor's largest
     w, o = state["fc.weight"].flatten(), out["fc.weight"].flatten()
     assert w[o == 0].abs().max() <= w[o != 0].abs().min()
 
 
-def test_support_apply_masks_and_sparsity():
+def test_support_marks_the_non_zero_entries():
     state = {"w": torch.tensor([[0.0, 2.0], [-3.0, 0.0]]), "b": torch.tensor([1.0, 0.0])}
     masks = support(state, ["w"])
+    assert list(masks) == ["w"]
     assert torch.equal(masks["w"], torch.tensor([[False, True], [True, False]]))
-    dense = {"w": torch.ones(2, 2), "b": torch.ones(2)}
-    out = apply_masks(dense, masks)
-    assert torch.equal(out["w"], masks["w"].float())
-    assert out["b"] is dense["b"] and torch.all(dense["w"] == 1)
-    assert count_zeros(state, ["w", "b"]) == (3, 6)
-    assert sparsity(state, ["w"]) == 0.5
-    assert sparsity(state, []) == 0.0

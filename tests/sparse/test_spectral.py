@@ -110,7 +110,7 @@ def test_beta_follows_a_loaded_state_at_the_next_forward_only():
 def test_deep_copy_gets_its_own_rule_and_a_rule_serves_one_model():
     model, rule = three_layers("mean")
     twin = copy.deepcopy(model)
-    assert twin[0].exponent is not rule and all(a is b for a, b in zip(twin[0].exponent.layers, twin))
+    assert twin[0].exponent is not rule and all(a is b for a, b in zip(twin[0].exponent.layers, twin, strict=True))
     with torch.no_grad():
         twin[1].weight.zero_()
     twin[0].exponent.update()

@@ -18,6 +18,10 @@ import pandas as pd
 import pytest
 import yaml
 
+from sparsyfed import catalog, record
+from sparsyfed.analysis.commands import TABLE_NAMES
+from sparsyfed.analysis.figures import FIGURES
+
 REPO = Path(__file__).resolve().parents[2]
 SNAKEFILE = REPO / "Snakefile"
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
@@ -26,16 +30,12 @@ CONFIGS = {
     "paper": REPO / "config" / "paper.yaml",
     "tiny": REPO / "tests" / "workflow" / "config_tiny.yaml",
 }
-TIDY_TABLES = ["rounds", "runs", "layers", "mask_iou", "partitions"]
-LINTS_ACCEPTED = {
-    # The rules run in the project's own environment (pyproject.toml / environment.yml, which
-    # pin the versions); a per-rule conda env would have to install the package itself and
-    # state every version a second time.
-    "Specify a conda environment or container for each rule.",
-}
 
-pytestmark = pytest.mark.skipif(shutil.which("sparsyfed") is None,
-                                reason="the sparsyfed command is not installed (pip install -e .)")
+
+@pytest.fixture(scope="module", autouse=True)
+def sparsyfed_command():
+    """The rules call the `sparsyfed` command: without it these tests cannot run, so they fail."""
+    assert shutil.which("sparsyfed"), "the sparsyfed command is not on PATH: pip install -e ."
 
 
 def snakemake(*args: str, workdir: Path, env: dict | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
@@ -62,18 +62,17 @@ def expected_counts(config: dict) -> dict[str, int]:
     at every sparsity; one data check per dataset, one partition per dataset x alpha."""
     grid = config["grid"]
     datasets, alphas, seeds = len(config["datasets"]), len(grid["alphas"]), len(grid["seeds"])
-    per_cell = sum(1 if m == "dense" else len(grid["sparsities"]) for m in grid["methods"])
+    per_cell = sum(1 if catalog.method(m).role == catalog.REFERENCE else len(grid["sparsities"])
+                   for m in grid["methods"])
     counts = {
         "data_check": datasets,
         "data_partition": datasets * alphas,
+        "settings_run": datasets * alphas * seeds * per_cell,
         "simulate_run": datasets * alphas * seeds * per_cell,
         "collect_tables": 1,
         "tables_claims": 1,
         "all": 1,
     }
-    from sparsyfed.analysis.commands import TABLE_NAMES
-    from sparsyfed.analysis.figures import FIGURES
-
     counts.update({f"tables_{name}": 1 for name in TABLE_NAMES})
     counts.update({f"figures_{name}": 1 for name in FIGURES})
     counts["total"] = sum(counts.values())
@@ -111,7 +110,8 @@ def test_paper_grid_size():
     """The paper's grid: 3 datasets x (5 sparse methods x 5 sparsities + dense) x 3 alphas x 3 seeds."""
     config = load("paper")
     assert expected_counts(config)["simulate_run"] == 3 * (5 * 5 + 1) * 3 * 3 == 702
-    assert expected_counts(config)["total"] == 728  # + data 3, partitions 9, collect, 4 tables, claims, 7 figures, all
+    # + data 3, partitions 9, collect, 4 tables, claims, 7 figures, all; one settings file per run
+    assert expected_counts(config)["total"] == 728 + 702
 
 
 def test_paths_name_the_grid_point(default_plan):
@@ -121,12 +121,10 @@ def test_paths_name_the_grid_point(default_plan):
     assert "results/runs/fashion_mnist/alpha0.1/sparsyfed/s0.95/seed9421/summary.json" in out
     assert "results/runs/fashion_mnist/alpha1000/dense/s0/seed5378/summary.json" in out
     assert "alpha1000.0" not in out and "alpha1.0" not in out and "/dense/s0.9" not in out
-    # every run setting is on the command line, so the log shows it and params trigger reruns
+    # a run reads every setting from its settings file (tests/test_grid.py checks the content)
     run = next(line for line in out.splitlines() if "sparsyfed run" in line and "/zerofl/s0.99/" in line)
-    for setting in ("method=zerofl", "sparsity=0.99", "rounds=10", "samples_per_client=100",
-                    "lr=0.5", "weight_decay=0.001", "device=cpu", "method_params.mask_ratio=0",
-                    "--record-failure"):
-        assert setting in run
+    assert re.search(r"--config (results/runs/fashion_mnist/alpha[0-9.]+/zerofl/s0\.99/seed[0-9]+)/settings\.yaml "
+                     r"--set threads=1 --out \1 --record-failure", run), run
 
 
 def test_slurm_profile_plans_without_sbatch(tmp_path):
@@ -147,18 +145,28 @@ def test_smoke_target(tmp_path):
     result = snakemake("-n", "smoke", "--configfile", str(CONFIGS["default"]), workdir=tmp_path)
     assert result.returncode == 0, result.stdout[-3000:]
     counts = job_counts(result.stdout)
-    assert counts["simulate_smoke"] == len(config["datasets"]) * len(config["grid"]["methods"])
+    runs = len(config["datasets"]) * len(config["grid"]["methods"])
+    assert counts["simulate_smoke"] == counts["settings_smoke"] == runs
     assert "simulate_run" not in counts
 
 
 # ---------------------------------------------------------------- lint, schema, configs
 
 
-def test_lint_has_only_accepted_warnings(tmp_path):
+def test_lint_finds_nothing(tmp_path):
     result = snakemake("--lint", "--configfile", str(CONFIGS["default"]), workdir=tmp_path)
-    assert "Lints for" in result.stdout or "Congratulations" in result.stdout, result.stdout[-3000:]
-    titles = set(re.findall(r"^\s+\* (.+?):?$", result.stdout, flags=re.MULTILINE))
-    assert titles <= LINTS_ACCEPTED, titles - LINTS_ACCEPTED
+    assert result.returncode == 0 and "Congratulations" in result.stdout, result.stdout[-3000:]
+    assert "Lints for" not in result.stdout, result.stdout[-3000:]
+
+
+def test_the_conda_environment_installs_this_package():
+    """Every rule names workflow/envs/sparsyfed.yaml (the lint test checks each rule has one); it
+    installs the package from the workflow's folder, and through it pyproject.toml's dependencies."""
+    spec = yaml.safe_load((REPO / "workflow" / "envs" / "sparsyfed.yaml").read_text())
+    pip = next(d["pip"] for d in spec["dependencies"] if isinstance(d, dict))
+    assert "-e ${SPARSYFED_ROOT}" in pip and "pip" in spec["dependencies"]
+    common = (REPO / "workflow" / "rules" / "common.smk").read_text()
+    assert "os.environ.update(SPARSYFED_ROOT=workflow.basedir)" in common
 
 
 def schema_errors(config: dict) -> str:
@@ -219,31 +227,28 @@ def test_configs_write_every_section(name):
     props = schema["properties"]
     config = load(name)
     assert set(config) == set(props)
-    for section in ("partition", "run", "method_params", "smoke", "resources"):
+    for section in ("partition", "run", "smoke", "resources"):
         assert set(config[section]) == set(props[section]["properties"]), section
+    # a method without parameters in the config runs with its defaults; the configs list the same ones
+    assert set(config["method_params"]) == set(load("default")["method_params"])
+    assert set(config["method_params"]) <= set(props["method_params"]["properties"])
     assert set(config["resources"]["simulate"]) == set(props["resources"]["properties"]["simulate"]["properties"])
     for step in ("data", "analysis"):
         assert set(config["resources"][step]) == set(schema["$defs"]["resources"]["properties"]), step
 
 
-def test_schema_ids_match_the_package():
-    """One id per method, dataset and model everywhere: the schema's enums are the registries."""
-    from sparsyfed.data.registry import DATASETS
-    from sparsyfed.methods import METHODS
-    from sparsyfed.models import MODELS
-
+def test_schema_ids_match_the_catalogue():
+    """One id per method, dataset and model: the schema's enums are the catalogue's ids."""
     schema = yaml.safe_load(SCHEMA.read_text())
     dataset_item = schema["properties"]["datasets"]["items"]["properties"]
-    assert set(schema["$defs"]["method_id"]["enum"]) == set(METHODS)
-    assert set(schema["properties"]["method_params"]["properties"]) == set(METHODS)
-    assert set(dataset_item["name"]["enum"]) == set(DATASETS)
-    assert set(dataset_item["model"]["enum"]) == set(MODELS)
+    methods = set(catalog.ids(catalog.METHODS))
+    assert set(schema["$defs"]["method_id"]["enum"]) == methods
+    assert set(schema["properties"]["method_params"]["properties"]) == methods
+    assert set(dataset_item["name"]["enum"]) == set(catalog.ids(catalog.DATASETS))
+    assert set(dataset_item["model"]["enum"]) == set(catalog.ids(catalog.MODELS))
 
 
 def test_every_report_output_has_a_caption():
-    from sparsyfed.analysis.commands import TABLE_NAMES
-    from sparsyfed.analysis.figures import FIGURES
-
     for name in (*FIGURES, *TABLE_NAMES, "claims", "workflow"):
         assert (REPO / "workflow" / "report" / f"{name}.rst").is_file(), name
 
@@ -273,10 +278,7 @@ def test_tiny_config_end_to_end(tmp_path):
 
     # Assert: every output, every run collected and finished
     assert result.returncode == 0, result.stdout[-4000:]
-    from sparsyfed.analysis.commands import TABLE_NAMES
-    from sparsyfed.analysis.figures import FIGURES
-
-    wanted = [work / "results" / "tables" / f"{t}.csv" for t in TIDY_TABLES]
+    wanted = [work / "results" / "tables" / f"{t}.csv" for t in record.TIDY_TABLES]
     wanted += [work / "paper_figures" / f"{t}.{ext}" for t in TABLE_NAMES for ext in ("csv", "md", "tex")]
     wanted += [work / "paper_figures" / f"{f}.{ext}" for f in FIGURES for ext in ("pdf", "png")]
     wanted += [work / "paper_figures" / "claims.md"]
@@ -288,12 +290,35 @@ def test_tiny_config_end_to_end(tmp_path):
     assert not list(work.glob("results/runs/**/checkpoint.pt"))  # finished runs leave no checkpoint
     assert (work / "logs" / "simulate_run").is_dir() and (work / "results" / "benchmarks" / "simulate_run").is_dir()
 
+    # Nothing to do when nothing changed
+    plan = snakemake("-n", "--configfile", str(CONFIGS["tiny"]), workdir=work, env=env)
+    assert plan.returncode == 0 and "Nothing to be done" in plan.stdout, plan.stdout[-3000:]
+
     # Editing one figure module reruns that figure only
     module = package / "sparsyfed" / "analysis" / "figures" / "regrowth.py"
     module.write_text(module.read_text() + "\n# restyled\n")
     plan = snakemake("-n", "--configfile", str(CONFIGS["tiny"]), workdir=work, env=env)
     assert plan.returncode == 0, plan.stdout[-3000:]
     assert job_counts(plan.stdout) == {"figures_regrowth": 1, "all": 1, "total": 2}
+
+    # Editing the shared statistics reruns every table, figure and the claims, but no run and not collect
+    stats = package / "sparsyfed" / "analysis" / "stats.py"
+    stats.write_text(stats.read_text() + "\n# edited\n")
+    plan = snakemake("-n", "--configfile", str(CONFIGS["tiny"]), workdir=work, env=env)
+    counts = job_counts(plan.stdout)
+    assert {k for k in counts if k.startswith("figures_")} == {f"figures_{f}" for f in FIGURES}
+    assert counts["tables_claims"] == 1 and "collect_tables" not in counts and "simulate_run" not in counts
+
+    # Changing one method's setting reruns exactly that method's runs (their settings files change)
+    changed = load("tiny")
+    changed["method_params"]["zerofl"]["mask_ratio"] = 0.05
+    config = tmp_path / "changed.yaml"
+    config.write_text(yaml.safe_dump(changed))
+    plan = snakemake("-n", "-p", "--configfile", str(config), workdir=work, env=env)
+    counts = job_counts(plan.stdout)
+    assert counts["settings_run"] == counts["simulate_run"] == len(changed["grid"]["sparsities"])
+    reruns = [line for line in plan.stdout.splitlines() if "sparsyfed run --config" in line]
+    assert reruns and all("/zerofl/" in line for line in reruns)
 
     # The report builds from the finished workflow
     report = snakemake("--configfile", str(CONFIGS["tiny"]), "--report", str(work / "report.html"),

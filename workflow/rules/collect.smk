@@ -8,14 +8,16 @@ rule collect_tables:
     """
     input:
         runs=all_run_summaries(),
-        partitions=all_partitions(),
-        code=package_files(COLLECT_CODE),
+        partitions=GRID.partitions(),
+        code=analysis_code("sparsyfed.analysis.collect"),
     output:
         tidy_tables(),
     log:
         "logs/collect_tables.log",
     benchmark:
         "results/benchmarks/collect_tables.tsv"
+    conda:
+        ENV
     threads: lookup(dpath="resources/analysis/threads", within=config)
     resources:
         mem_mb=lookup(dpath="resources/analysis/mem_mb", within=config),

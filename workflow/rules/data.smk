@@ -10,6 +10,8 @@ rule data_check:
         "logs/data_check/{dataset}.log",
     benchmark:
         "results/benchmarks/data_check/{dataset}.tsv"
+    conda:
+        ENV
     threads: lookup(dpath="resources/data/threads", within=config)
     resources:
         mem_mb=lookup(dpath="resources/data/mem_mb", within=config),
@@ -31,6 +33,8 @@ rule data_partition:
         "logs/data_partition/{dataset}/alpha{alpha}_n{clients}_seed{pseed}.log",
     benchmark:
         "results/benchmarks/data_partition/{dataset}/alpha{alpha}_n{clients}_seed{pseed}.tsv"
+    conda:
+        ENV
     threads: lookup(dpath="resources/data/threads", within=config)
     resources:
         mem_mb=lookup(dpath="resources/data/mem_mb", within=config),

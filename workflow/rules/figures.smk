@@ -1,6 +1,6 @@
 # Figures: one job per paper figure (SPEC section 6, items 3-8), drawn from the tidy tables by
-# its own module src/sparsyfed/analysis/figures/<name>.py. Each job lists that module (and the
-# shared style files) as input: editing one plotting module reruns that figure only.
+# its own module src/sparsyfed/analysis/figures/<name>.py. Each job lists that module and the code
+# it imports as input: editing one plotting module reruns that figure only.
 
 for name in FIGURES:
 
@@ -9,7 +9,7 @@ for name in FIGURES:
             f"figures_{name}"
         input:
             tables=tidy_tables(),
-            code=figure_code(name),
+            code=analysis_code(f"sparsyfed.analysis.figures.{name}"),
         output:
             pdf=f"paper_figures/{name}.pdf",
             png=report(
@@ -21,6 +21,8 @@ for name in FIGURES:
             f"logs/figures/{name}.log",
         benchmark:
             f"results/benchmarks/figures/{name}.tsv"
+        conda:
+            ENV
         threads: lookup(dpath="resources/analysis/threads", within=config)
         resources:
             mem_mb=lookup(dpath="resources/analysis/mem_mb", within=config),

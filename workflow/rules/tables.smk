@@ -1,14 +1,14 @@
 # Tables: the paper's tables (SPEC section 6, items 1, 2, 9) and the claims page (section 7),
 # each from the tidy tables. A job lists the analysis code it runs, so editing it reruns it.
 
-for name in PAPER_TABLES:
+for name in TABLE_NAMES:
 
     rule:
         name:
             f"tables_{name}"
         input:
             tables=tidy_tables(),
-            code=package_files(TABLE_CODE),
+            code=analysis_code("sparsyfed.analysis.tables"),
         output:
             csv=report(
                 f"paper_figures/{name}.csv",
@@ -21,6 +21,8 @@ for name in PAPER_TABLES:
             f"logs/tables/{name}.log",
         benchmark:
             f"results/benchmarks/tables/{name}.tsv"
+        conda:
+            ENV
         threads: lookup(dpath="resources/analysis/threads", within=config)
         resources:
             mem_mb=lookup(dpath="resources/analysis/mem_mb", within=config),
@@ -37,7 +39,7 @@ rule tables_claims:
     """Each headline claim of the paper with the measured value and a verdict (Markdown)."""
     input:
         tables=tidy_tables(),
-        code=package_files(CLAIMS_CODE),
+        code=analysis_code("sparsyfed.analysis.claims"),
     output:
         report(
             "paper_figures/claims.md",
@@ -48,6 +50,8 @@ rule tables_claims:
         "logs/tables/claims.log",
     benchmark:
         "results/benchmarks/tables/claims.tsv"
+    conda:
+        ENV
     threads: lookup(dpath="resources/analysis/threads", within=config)
     resources:
         mem_mb=lookup(dpath="resources/analysis/mem_mb", within=config),

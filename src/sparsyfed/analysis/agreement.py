@@ -92,8 +92,8 @@ class Agreement:
         rows = []
         for key in cell_keys(self.pairs, CELL_KEY):
             c = in_cell(conclusive, CELL_KEY, key)
-            rows.append(dict(zip(CELL_KEY, key), conclusive_pairs=len(c), agreeing_pairs=int(c["agrees"].sum()),
-                             agrees=bool(len(c) and c["agrees"].all())))
+            rows.append(dict(zip(CELL_KEY, key, strict=True), conclusive_pairs=len(c),
+                             agreeing_pairs=int(c["agrees"].sum()), agrees=bool(len(c) and c["agrees"].all())))
         return pd.DataFrame(rows, columns=CELL_KEY + ["conclusive_pairs", "agreeing_pairs", "agrees"])
 
     def counts(self) -> dict[str, tuple[int, int]]:
@@ -110,7 +110,7 @@ class Agreement:
 def claim_verdicts(grid_results, ref_results) -> pd.DataFrame:
     """Claim verdicts side by side; a claim counts where the reference's verdict is conclusive."""
     rows = []
-    for ours, ref in zip(grid_results, ref_results):
+    for ours, ref in zip(grid_results, ref_results, strict=True):
         counted = ref.verdict in (SUPPORTED, CONTRADICTED)
         rows.append(dict(number=ref.number, claim=ref.claim, ref_verdict=ref.verdict, grid_verdict=ours.verdict,
                          counted=counted, agrees=counted and ours.verdict == ref.verdict))

@@ -11,6 +11,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from sparsyfed import record
 from sparsyfed.analysis import names
 from sparsyfed.analysis.collect import GRID
 from sparsyfed.analysis.stats import Interval, ok_values, pair_by_seed, t_interval
@@ -56,14 +57,14 @@ def cell_keys(frame: pd.DataFrame, by: list[str]) -> list[tuple]:
 def in_cell(ok: pd.DataFrame, by: list[str], key: tuple) -> pd.DataFrame:
     """Rows whose `by` columns equal `key`."""
     mask = np.ones(len(ok), dtype=bool)
-    for col, val in zip(by, key):
+    for col, val in zip(by, key, strict=True):
         mask &= np.isclose(ok[col].astype(float), val) if col in ("alpha", "sparsity") else (ok[col] == val).to_numpy()
     return ok[mask]
 
 
 def ok_keys(runs: pd.DataFrame) -> pd.DataFrame:
     """GRID columns of the finished runs."""
-    return runs.loc[runs["status"] == "ok", GRID] if len(runs) else pd.DataFrame(columns=GRID)
+    return runs.loc[runs["status"] == record.OK, GRID] if len(runs) else pd.DataFrame(columns=GRID)
 
 
 def run_means(rounds: pd.DataFrame, column: str, first_round: int, scale: float = 1.0) -> pd.DataFrame:
@@ -83,7 +84,7 @@ def setting_text(runs: pd.DataFrame, cells: list[tuple], extra: str = "") -> str
     for d in names.order_datasets(c[0] for c in cells):
         alphas = names.order_alphas(c[1] for c in cells if c[0] == d)
         parts.append(f"{names.dataset_name(d)} (α = {', '.join(names.alpha_label(a) for a in alphas)})")
-    used = runs[runs["status"].eq("ok") & runs["dataset"].isin([c[0] for c in cells])]
+    used = runs[runs["status"].eq(record.OK) & runs["dataset"].isin([c[0] for c in cells])]
     models = ", ".join(sorted({str(m) for m in used["model"].dropna()})) or "?"
     rounds = ", ".join(sorted({f"{float(r):g}" for r in used["rounds"].dropna()})) or "?"
     seeds = int(used["seed"].nunique()) if len(used) else 0

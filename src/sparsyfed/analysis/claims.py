@@ -22,8 +22,19 @@ import pandas as pd
 
 from sparsyfed.analysis import layers as layer_stats
 from sparsyfed.analysis import names, paper
-from sparsyfed.analysis.cells import (cell_keys, diff, in_cell, of_method, ok_keys, paired_interval, pct, ratio,
-                                      run_means, setting_text, where)
+from sparsyfed.analysis.cells import (
+    cell_keys,
+    diff,
+    in_cell,
+    of_method,
+    ok_keys,
+    paired_interval,
+    pct,
+    ratio,
+    run_means,
+    setting_text,
+    where,
+)
 from sparsyfed.analysis.claims_page import render_claims
 from sparsyfed.analysis.collect import GRID, read_table
 from sparsyfed.analysis.stats import ok_values, t_interval
@@ -109,8 +120,9 @@ def claim1(runs: pd.DataFrame, authors: pd.DataFrame) -> ClaimResult:
     acc = ok_values(runs, "final_test_acc", 100.0)
     sf, dense = of_method(acc, "sparsyfed", CLAIM1_SPARSITY), of_method(acc, "dense")
     checks = [Check(where(d, a), "dense − SparsyFed", "paired t",
-                    paired_interval(in_cell(dense, ["dataset", "alpha"], (d, a)), in_cell(sf, ["dataset", "alpha"], (d, a)),
-                            ["dataset", "alpha"], "final_test_acc", diff),
+                    paired_interval(in_cell(dense, ["dataset", "alpha"], (d, a)),
+                                    in_cell(sf, ["dataset", "alpha"], (d, a)), ["dataset", "alpha"],
+                                    "final_test_acc", diff),
                     Need("<", NEGLIGIBLE_DROP_PP), ".2f", " pp") for d, a in cells]
     notes = ["“One hyperparameter (β)” describes the method and is not measured here."]
     return _result(*args, setting_text(runs, cells, f"s = {pct(CLAIM1_SPARSITY)}"), checks, notes=notes)
@@ -194,7 +206,8 @@ def claim2(runs: pd.DataFrame, rounds: pd.DataFrame, layers: pd.DataFrame) -> Cl
     zlo, zhi = paper.REGROWTH_LOG10["zerofl"]
     authors_text = (f"about {paper.REGROWTH_RATIO:g} ×; CIFAR-100, 95 %: ZeroFL 10^{zlo:g}–10^{zhi:g} weights per "
                     f"round, SparsyFed 10^{lo:g}–10^{hi:g} (read off the authors' log-scale plot of "
-                    f"{REGROWTH_COLUMN}; their SparsyFed kept the ResNet shortcut convs plain, as ours does by default)")
+                    f"{REGROWTH_COLUMN}; their SparsyFed kept the ResNet shortcut convs plain, as ours does by "
+                    "default)")
     args = (2, CLAIM2, RULE2, TEST2, authors_text)
     if rounds.empty or REGROWTH_COLUMN not in rounds.columns:
         return _untestable(*args, f"rounds.csv has no {REGROWTH_COLUMN} column")
@@ -301,7 +314,8 @@ _COMM_NEEDS = {
 }
 RULE4 = (f"at s = {pct(COMM_SPARSITY)}, on the authors' estimate `{COMM_COLUMN}` = (global density + 1 − s) × P "
          f"averaged over the steady-state rounds {STEADY_FROM_ROUND}–T (round 1 downloads the dense initial model "
-         f"for every method): dense / SparsyFed at least {100 * (1 - COMM_TOLERANCE):g} % of {paper.COMM_RATIO_VS_DENSE:g} × "
+         f"for every method): dense / SparsyFed at least {100 * (1 - COMM_TOLERANCE):g} % of "
+         f"{paper.COMM_RATIO_VS_DENSE:g} × "
          f"({_COMM_NEEDS['dense'].value:.4g} ×), ZeroFL / SparsyFed at least {100 * (1 - COMM_TOLERANCE):g} % of "
          f"{paper.COMM_RATIO_VS_ZEROFL:g} × ({_COMM_NEEDS['zerofl'].value:.4g} ×), FLASH / SparsyFed within "
          f"± {100 * COMM_TOLERANCE:g} % of {paper.COMM_RATIO_VS_FLASH:g} × ([{_COMM_NEEDS['flash'].value:.4g}, "
@@ -337,8 +351,9 @@ def claim4(runs: pd.DataFrame, rounds: pd.DataFrame) -> ClaimResult:
         beside = []
         for label, frame in ((f"whole run, rounds 1–T, {COMM_COLUMN}", whole), (f"real bytes_down, rounds "
                                                                                   f"{STEADY_FROM_ROUND}–T", down)):
-            ci = paired_interval(in_cell(of_method(frame, "dense"), on, (d, a)), in_cell(of_method(frame, "sparsyfed", COMM_SPARSITY),
-                                                                         on, (d, a)), on, frame.columns[-1], ratio)
+            ci = paired_interval(in_cell(of_method(frame, "dense"), on, (d, a)),
+                                 in_cell(of_method(frame, "sparsyfed", COMM_SPARSITY), on, (d, a)), on,
+                                 frame.columns[-1], ratio)
             if ci.n:
                 beside.append(f"{label}: dense / SparsyFed {ci.mean:.3g}× (mean of n = {ci.n} per-seed ratios)")
         if beside:
@@ -391,7 +406,8 @@ def claim5(runs: pd.DataFrame, rounds: pd.DataFrame) -> ClaimResult:
                                     f"SparsyFed at α = {CLAIM5_ALPHA:g}, target {pct(CLAIM5_SPARSITY)}")
         result.shown = [f"{c.where} (not judged): {c.estimate()}" for c in checks] + shown
         return result
-    cells = [(c[0], CLAIM5_ALPHA) for c in cell_keys(of_method(runs, "sparsyfed", CLAIM5_SPARSITY, CLAIM5_ALPHA), ["dataset"])]
+    judged = of_method(runs, "sparsyfed", CLAIM5_SPARSITY, CLAIM5_ALPHA)
+    cells = [(c[0], CLAIM5_ALPHA) for c in cell_keys(judged, ["dataset"])]
     return _result(*args, setting_text(runs, cells, f"target {pct(CLAIM5_SPARSITY)}"), checks,
                    scope=f"judged at α = {CLAIM5_ALPHA:g}, target {pct(CLAIM5_SPARSITY)} only", shown=shown)
 

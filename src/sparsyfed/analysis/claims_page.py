@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from sparsyfed import record
 from sparsyfed.analysis import names
 from sparsyfed.analysis.verdicts import (
     COMBINE_RULE,
@@ -31,18 +32,21 @@ def _provenance_lines(runs: pd.DataFrame) -> list[str]:
                 lines.append(f"- {label}: {', '.join(values)}")
     if "wall_s" in ran.columns and ran["wall_s"].notna().any():
         total = float(ran["wall_s"].sum())
-        lines.append(f"- total wall time of the runs: {total / 3600:.2f} h over {int(ran['wall_s'].notna().sum())} runs")
+        timed = int(ran["wall_s"].notna().sum())
+        lines.append(f"- total wall time of the runs: {total / 3600:.2f} h over {timed} runs")
     return lines or ["- no provenance recorded (no run wrote a summary.json)"]
 
 
 def _bad_runs_lines(runs: pd.DataFrame) -> list[str]:
-    bad = runs[runs["status"] != "ok"] if len(runs) else runs
+    bad = runs[runs["status"] != record.OK] if len(runs) else runs
     if bad.empty:
         return ["None: every collected run finished."]
-    lines = ["| Dataset | LDA α | Method | Sparsity | Seed | Status | Error | Folder |", "|---|---|---|---|---|---|---|---|"]
+    lines = ["| Dataset | LDA α | Method | Sparsity | Seed | Status | Error | Folder |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in bad.itertuples():
         error = str(r.error).replace("|", "\\|").splitlines()[0] if isinstance(r.error, str) else ""
-        lines.append(f"| {names.dataset_name(r.dataset)} | {names.alpha_label(r.alpha)} | {names.method_name(r.method)} | "
+        lines.append(f"| {names.dataset_name(r.dataset)} | {names.alpha_label(r.alpha)} | "
+                     f"{names.method_name(r.method)} | "
                      f"{names.sparsity_label(r.sparsity)} | {r.seed if pd.notna(r.seed) else '?'} | {r.status} | "
                      f"{error} | `{r.run_dir}` |")
     return lines
@@ -66,7 +70,7 @@ def _claim_section(r) -> list[str]:
 
 def render_claims(results: Sequence, runs: pd.DataFrame) -> str:
     """The Markdown claims page for `results` (ClaimResult list) measured on `runs`."""
-    n_ok = int((runs["status"] == "ok").sum()) if len(runs) else 0
+    n_ok = int((runs["status"] == record.OK).sum()) if len(runs) else 0
     out = ["# Headline claims of SparsyFed, checked on our runs", "",
            f"Measured on {n_ok} finished runs of {len(runs)} collected. Accuracies in %. Authors' accuracies: "
            f"{names.AUTHORS_SOURCE}; other authors' figures from the paper text and reviews. The paper gives no "

@@ -8,36 +8,32 @@
     mask_iou.csv    GRID + round_a, round_b, iou: the round x round IoU of the saved global masks
     partitions.csv  dataset, alpha, num_clients, partition_seed, client, class, count
 
-A run folder follows the layout `.../{dataset}/alpha{alpha}/{method}/s{sparsity}/seed{seed}/`.
-Its grid point is read from `summary.json`'s config; a folder without summary.json (not
-finished, or never started) gets a runs.csv row with status "missing" and the grid point read
-from its path. Dense runs are recorded at sparsity 0 whatever their config says (dense ignores it).
+A run's grid point is read from `summary.json`'s config; a folder without summary.json (not
+finished, or never started) gets a runs.csv row with status "missing" and the grid point named by
+its path, if it follows the workflow's layout (`grid.RUN_LAYOUT`). The reference method (dense) is
+recorded at sparsity 0 whatever its config says (it has no target sparsity). File and column names
+of a run folder are `sparsyfed.record`'s.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import re
-import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from sparsyfed import catalog, record
 from sparsyfed.errors import UserError
-from sparsyfed.io import write_csv
-from sparsyfed.metrics.iou import iou_matrix
+from sparsyfed.grid import RUN_LAYOUT, parse_run_dir
+from sparsyfed.io import check_out, write_csv
+from sparsyfed.metrics.packed import iou_matrix
 
 GRID = ["dataset", "model", "alpha", "method", "sparsity", "seed"]
-# The engine's per-round columns (SPEC section 5); a run may add more (e.g. fed_test_acc).
-ROUND_COLUMNS = [
-    "round", "lr", "train_loss", "test_acc", "test_loss", "global_sparsity", "global_sparsity_all",
-    "regrowth_local", "regrowth_pruned", "regrowth_global", "iou_consecutive", "iou_client_global",
-    "bytes_down", "bytes_up", "cum_bytes_down", "cum_bytes_up", "authors_comm_params",
-    "cum_authors_comm_params", "flops_rel", "round_wall_s",
-]
+ROUND_COLUMNS = list(record.ROUND_COLUMNS)  # a run may add more (e.g. fed_test_acc), kept after these
+LAYER_COLUMNS = list(record.LAYER_COLUMNS)
 REGROWTH = ["regrowth_local", "regrowth_pruned", "regrowth_global"]
 RUN_COLUMNS = GRID + [
     "status", "error", "rounds", "rounds_completed", "num_clients", "clients_per_round", "method_params",
@@ -46,25 +42,17 @@ RUN_COLUMNS = GRID + [
     "cum_bytes_down", "cum_bytes_up", "cum_authors_comm_params", "flops_rel_mean", "wall_s", "run_dir",
 ]
 INT_COLUMNS = ["seed", "rounds", "rounds_completed", "num_clients", "clients_per_round"]
-LAYER_COLUMNS = ["round", "layer", "numel", "density"]
 IOU_COLUMNS = GRID + ["round_a", "round_b", "iou"]
 PARTITION_COLUMNS = ["dataset", "alpha", "num_clients", "partition_seed", "client", "class", "count"]
-TABLES = ("rounds", "runs", "layers", "mask_iou", "partitions")
-STATUSES = ("ok", "diverged", "failed", "missing")
 
 # Masks per run entering the round x round IoU matrix: evenly spaced, first and last kept.
 MAX_MASKS = 64
-
-_LAYOUT = re.compile(r"(?:^|/)(?P<dataset>[^/]+)/alpha(?P<alpha>[^/]+)/(?P<method>[^/]+)/"
-                     r"s(?P<sparsity>[^/]+)/seed(?P<seed>-?\d+)/?$")
-_MASK = re.compile(r"round_(\d+)\.npy$")
 
 
 # ---------------------------------------------------------------- finding run folders
 
 def _is_run_dir(path: Path) -> bool:
-    return ((path / "summary.json").exists() or (path / "rounds.csv").exists()
-            or re.fullmatch(r"seed-?\d+", path.name) is not None)
+    return (path / record.SUMMARY).exists() or (path / record.ROUNDS).exists() or parse_run_dir(path) is not None
 
 
 def find_run_dirs(roots: Iterable[str | Path]) -> list[Path]:
@@ -76,7 +64,7 @@ def find_run_dirs(roots: Iterable[str | Path]) -> list[Path]:
     found: list[Path] = []
     for root in map(Path, roots):
         if not root.exists():
-            if _LAYOUT.search(root.as_posix()):
+            if parse_run_dir(root) is not None:
                 found.append(root)
                 continue
             raise UserError(f"--runs: {root} does not exist; pass run folders or the folder that holds them")
@@ -88,7 +76,8 @@ def find_run_dirs(roots: Iterable[str | Path]) -> list[Path]:
         runs = sorted(p for p in root.rglob("*") if p.is_dir() and _is_run_dir(p)
                       and not any(_is_run_dir(q) for q in p.parents if root in q.parents))
         if not runs:
-            raise UserError(f"--runs: no run folders (with summary.json, rounds.csv or named seed<N>) under {root}")
+            raise UserError(f"--runs: no run folders (with {record.SUMMARY}, {record.ROUNDS} or named like "
+                            f".../{RUN_LAYOUT}) under {root}")
         found += runs
     return list(dict.fromkeys(found))
 
@@ -96,18 +85,7 @@ def find_run_dirs(roots: Iterable[str | Path]) -> list[Path]:
 # ---------------------------------------------------------------- one run
 
 def _grid_from_path(path: Path) -> dict:
-    m = _LAYOUT.search(path.as_posix())
-    grid = {k: math.nan for k in GRID}
-    if m:
-        for key in ("dataset", "method"):
-            grid[key] = m[key]
-        for key in ("alpha", "sparsity"):
-            try:
-                grid[key] = float(m[key])
-            except ValueError:
-                pass
-        grid["seed"] = int(m["seed"])
-    return grid
+    return {k: math.nan for k in GRID} | (parse_run_dir(path) or {})
 
 
 def _read_json(path: Path) -> dict:
@@ -174,7 +152,8 @@ def _mean(frame: pd.DataFrame, column: str) -> float:
 
 
 def _masks(run_dir: Path, max_masks: int) -> tuple[list[int], list[np.ndarray]]:
-    files = sorted((int(m[1]), p) for p in (run_dir / "masks").glob("round_*.npy") if (m := _MASK.search(p.name)))
+    files = sorted((r, p) for p in (run_dir / record.MASKS).iterdir() if (r := record.mask_round(p.name)) is not None) \
+        if (run_dir / record.MASKS).is_dir() else []
     if not files:
         return [], []
     if len(files) > max_masks:
@@ -203,29 +182,29 @@ def read_run(run_dir: str | Path, max_masks: int = MAX_MASKS) -> dict:
     """
     run_dir = Path(run_dir)
     empty = {"rounds": pd.DataFrame(), "layers": pd.DataFrame(), "mask_iou": pd.DataFrame()}
-    summary_path = run_dir / "summary.json"
+    summary_path = run_dir / record.SUMMARY
     if not summary_path.exists():
         grid = _grid_from_path(run_dir)
         row = {k: math.nan for k in RUN_COLUMNS} | grid
-        row.update(status="missing", error="no summary.json (run not finished or not started)",
+        row.update(status=record.MISSING, error=f"no {record.SUMMARY} (run not finished or not started)",
                    run_dir=run_dir.as_posix())
         return {"run": _normalise(row), **empty}
 
     summary = _read_json(summary_path)
     grid = _grid_from_summary(summary, summary_path)
     status = summary.get("status")
-    if status not in ("ok", "diverged", "failed"):
-        raise UserError(f"{summary_path}: status {status!r} is not ok, diverged or failed; rerun the run")
+    if status not in record.RUN_STATUSES:
+        raise UserError(f"{summary_path}: status {status!r} is not one of {list(record.RUN_STATUSES)}; rerun the run")
     config = summary["config"]
 
-    rounds_path = run_dir / "rounds.csv"
+    rounds_path = run_dir / record.ROUNDS
     if rounds_path.exists():
         rounds = _read_csv(rounds_path, ["round"])
-    elif status == "ok":
+    elif status == record.OK:
         raise UserError(f"{rounds_path}: missing although summary.json says ok; rerun the run")
     else:
         rounds = pd.DataFrame(columns=ROUND_COLUMNS)
-    layers_path = run_dir / "layers.csv"
+    layers_path = run_dir / record.LAYERS
     layers = _read_csv(layers_path, LAYER_COLUMNS) if layers_path.exists() else pd.DataFrame(columns=LAYER_COLUMNS)
 
     final = summary.get("final") or {}
@@ -234,7 +213,7 @@ def read_run(run_dir: str | Path, max_masks: int = MAX_MASKS) -> dict:
     def final_value(key: str) -> float:
         if key in final:
             return _number(final[key])
-        return _last_valid(rounds, key) if status == "ok" else math.nan
+        return _last_valid(rounds, key) if status == record.OK else math.nan
 
     row = dict(grid)
     row.update(
@@ -262,7 +241,6 @@ def read_run(run_dir: str | Path, max_masks: int = MAX_MASKS) -> dict:
         if key != "wall_s" and (value is None or isinstance(value, (str, int, float, bool))):
             row[f"prov_{key}"] = value
     row = _normalise(row)
-    _check_path(run_dir, row)
 
     head = {k: row[k] for k in GRID}
     rounds = rounds.copy()
@@ -288,22 +266,9 @@ def _normalise(row: dict) -> dict:
     for key in ("alpha", "sparsity"):
         if not _isnan(row[key]):
             row[key] = _norm(row[key])
-    if row["method"] == "dense":
+    if row["method"] in catalog.with_role(catalog.REFERENCE):
         row["sparsity"] = 0.0
     return row
-
-
-def _check_path(run_dir: Path, row: dict) -> None:
-    """Warn when a folder that follows the run layout disagrees with its summary's config (the config wins)."""
-    from_path = _grid_from_path(run_dir)
-    if _isnan(from_path["dataset"]):
-        return
-    from_path = _normalise({**from_path, "method": from_path["method"]})
-    differ = [f"{k}: path {from_path[k]!r}, config {row[k]!r}" for k in ("dataset", "alpha", "method", "sparsity", "seed")
-              if not _isnan(from_path[k]) and from_path[k] != row[k]]
-    if differ:
-        warnings.warn(f"{run_dir}: folder name and summary.json config disagree ({'; '.join(differ)}); "
-                      "using the config", UserWarning, stacklevel=3)
 
 
 def _isnan(value) -> bool:
@@ -325,7 +290,8 @@ def read_partition(path: str | Path) -> pd.DataFrame:
     except FileNotFoundError:
         raise UserError(f"--partitions: file {path} not found; create it with `sparsyfed partition`") from None
     except (OSError, ValueError) as exc:
-        raise UserError(f"--partitions: {path} is not a partition .npz ({exc}); recreate it with `sparsyfed partition`") from None
+        raise UserError(f"--partitions: {path} is not a partition .npz ({exc}); "
+                        "recreate it with `sparsyfed partition`") from None
     if counts.ndim != 2:
         raise UserError(f"--partitions: {path} class_counts has shape {counts.shape}, expected (clients, classes)")
     clients, classes = np.meshgrid(np.arange(counts.shape[0]), np.arange(counts.shape[1]), indexing="ij")
@@ -367,6 +333,7 @@ def collect(run_dirs: Iterable[str | Path], partition_files: Iterable[str | Path
 
     Returns table name -> path written.
     """
+    check_out(out_dir, folder=True)
     parts = [read_run(d, max_masks) for d in find_run_dirs(run_dirs)]
     runs = pd.DataFrame([p["run"] for p in parts])
     runs = _concat([runs], RUN_COLUMNS)
@@ -384,24 +351,23 @@ def collect(run_dirs: Iterable[str | Path], partition_files: Iterable[str | Path
     for col in INT_COLUMNS:
         if col in tables["runs"].columns:
             tables["runs"][col] = pd.to_numeric(tables["runs"][col], errors="coerce").astype("Int64")
-    out_dir = Path(out_dir)
     written = {}
-    for name, frame in tables.items():
-        path = out_dir / f"{name}.csv"
-        write_csv(path, frame)
-        written[name] = path
+    for name in record.TIDY_TABLES:
+        written[name] = Path(out_dir) / f"{name}.csv"
+        write_csv(written[name], tables[name])
     return written
 
 
 def read_table(tables_dir: str | Path, name: str) -> pd.DataFrame:
-    """Read the tidy table `name` (one of TABLES) written by `collect`; UserError if it is absent."""
+    """Read the tidy table `name` (one of `record.TIDY_TABLES`) written by `collect`; UserError if it is absent."""
     path = Path(tables_dir) / f"{name}.csv"
     if not path.exists():
         raise UserError(f"--tables: {path} not found; run `sparsyfed collect --out {tables_dir}` first")
     try:
         frame = pd.read_csv(path, keep_default_na=True)
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise UserError(f"--tables: {path} is not a readable CSV ({str(exc).splitlines()[0]}); rerun `sparsyfed collect`") from None
+        raise UserError(f"--tables: {path} is not a readable CSV ({str(exc).splitlines()[0]}); "
+                        "rerun `sparsyfed collect`") from None
     for col in ("alpha", "sparsity"):
         if col in frame.columns:
             frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)

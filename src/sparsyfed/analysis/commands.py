@@ -17,6 +17,7 @@ import argparse
 from pathlib import Path
 
 from sparsyfed.analysis.figures import FIGURES
+from sparsyfed.io import check_out
 
 TABLE_NAMES = ("table1", "table2", "paper_comparison", "paper_shape")
 
@@ -39,6 +40,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
 def cmd_table(args: argparse.Namespace) -> int:
     from sparsyfed.analysis.tables import write_table
 
+    check_out(args.out, folder=True)
     for name in TABLE_NAMES if args.name == "all" else (args.name,):
         _print(write_table(name, args.tables, args.out))
     return 0
@@ -47,6 +49,7 @@ def cmd_table(args: argparse.Namespace) -> int:
 def cmd_figure(args: argparse.Namespace) -> int:
     from sparsyfed.analysis.figures import make_figure
 
+    check_out(args.out, folder=True)
     for name in FIGURES if args.name == "all" else (args.name,):
         _print(make_figure(name, args.tables, args.out))
     return 0
@@ -55,6 +58,7 @@ def cmd_figure(args: argparse.Namespace) -> int:
 def cmd_claims(args: argparse.Namespace) -> int:
     from sparsyfed.analysis.claims import write_claims
 
+    check_out(args.out, folder=False)
     _print([write_claims(args.tables, args.out)])
     return 0
 

@@ -1,7 +1,8 @@
-"""Display names and display order of method, dataset, alpha and sparsity ids: the one mapping.
+"""Display names and display order of method, dataset, alpha and sparsity ids, as tables and figures show them.
 
 Ids are the lowercase strings used everywhere else (config, folder names, tidy tables); only
-tables, figures and the claims page turn them into words, through this module.
+tables, figures and the claims page turn them into words, through this module. Method and dataset
+names, their order and the methods' roles come from `sparsyfed.catalog`.
 """
 
 from __future__ import annotations
@@ -9,28 +10,18 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+from sparsyfed import catalog
+
 # Display order = the order of rows in tables and of legend entries in figures.
-METHODS: dict[str, str] = {
-    "dense": "Dense",
-    "topk": "Top-K",
-    "zerofl": "ZeroFL",
-    "flash": "FLASH",
-    "sparsyfed_noact": "SparsyFed (no act. pruning)",
-    "sparsyfed": "SparsyFed",
-}
+METHODS: dict[str, str] = {m.id: m.name for m in catalog.METHODS}
+DATASETS: dict[str, str] = {d.id: d.name for d in catalog.DATASETS}
 
-DATASETS: dict[str, str] = {
-    "cifar10": "CIFAR-10",
-    "cifar100": "CIFAR-100",
-    "speech_commands": "Speech Commands",
-    "fashion_mnist": "Fashion-MNIST",
-    "mnist": "MNIST",
-}
-
-# The paper's Table 1 compares these (the no-activation-pruning ablation is Table 2's business).
-TABLE1_METHODS = ("topk", "zerofl", "flash", "sparsyfed")
+# The dense reference every method is compared with (drawn as a dashed line, never as a sparse method).
+REFERENCE = catalog.with_role(catalog.REFERENCE)[0]
+# The paper's Table 1 compares the proposed method with the baselines (ablations are Table 2's business).
+TABLE1_METHODS = catalog.with_role(catalog.BASELINE, catalog.PROPOSED)
 # Methods a "beats every baseline" claim compares SparsyFed against.
-BASELINES = ("topk", "zerofl", "flash")
+BASELINES = catalog.with_role(catalog.BASELINE)
 
 IID_ALPHA = 1000.0
 

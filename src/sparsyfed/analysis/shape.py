@@ -15,6 +15,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from sparsyfed import record
 from sparsyfed.analysis import names
 from sparsyfed.analysis.stats import ok_values, pair_by_seed, t_interval
 
@@ -62,9 +63,9 @@ def ranks(means: pd.Series) -> pd.Series:
 
 def ranking_text(means: pd.Series, methods: pd.Series) -> str:
     """'SparsyFed > FLASH = Top-K > ZeroFL' from means and their method ids."""
-    order = sorted(zip(means.round(TIE_DIGITS), methods), key=lambda x: (-x[0], list(METHODS).index(x[1])))
+    order = sorted(zip(means.round(TIE_DIGITS), methods, strict=True), key=lambda x: (-x[0], list(METHODS).index(x[1])))
     text = names.method_name(order[0][1])
-    for (prev, _), (mean, m) in zip(order, order[1:]):
+    for (prev, _), (mean, m) in zip(order, order[1:], strict=False):
         text += (" = " if mean == prev else " > ") + names.method_name(m)
     return text
 
@@ -144,7 +145,7 @@ def summary(tidy: pd.DataFrame) -> pd.DataFrame:
 
 def ours_setting(runs: pd.DataFrame, dataset: str) -> str:
     """'Fashion-MNIST, resnet_small, 10 rounds' from our finished runs of `dataset`."""
-    ok = runs[(runs["status"] == "ok") & (runs["dataset"] == dataset)]
+    ok = runs[(runs["status"] == record.OK) & (runs["dataset"] == dataset)]
     models = ", ".join(sorted({str(m) for m in ok["model"].dropna()})) or "?"
     rounds = ", ".join(sorted({f"{float(r):g}" for r in ok["rounds"].dropna()}, key=float)) or "?"
     return f"{names.dataset_name(dataset)}, {models}, {rounds} rounds"

@@ -19,6 +19,8 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
+from sparsyfed import record
+
 CELL = ["dataset", "alpha", "method", "sparsity"]
 STATS_COLUMNS = ["mean", "std", "n", "ci_lo", "ci_hi", "n_runs", "n_bad", "bad"]
 CI_LEVEL = 0.95
@@ -80,13 +82,13 @@ def ok_values(frame: pd.DataFrame, value: str, scale: float = 1.0) -> pd.DataFra
     """The finished ("ok") rows of `frame` with a finite `value`, scaled by `scale`."""
     if frame.empty or value not in frame.columns:
         return frame.iloc[0:0].assign(**{value: pd.Series(dtype=float)})
-    out = frame[frame["status"] == "ok"].copy() if "status" in frame.columns else frame.copy()
+    out = frame[frame["status"] == record.OK].copy() if "status" in frame.columns else frame.copy()
     out[value] = pd.to_numeric(out[value], errors="coerce").astype(float) * scale
     return out[np.isfinite(out[value])]
 
 
 def _bad_summary(statuses: pd.Series) -> str:
-    counts = statuses[statuses != "ok"].value_counts()
+    counts = statuses[statuses != record.OK].value_counts()
     return ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
 
 
@@ -104,11 +106,11 @@ def seed_stats(runs: pd.DataFrame, value: str = "final_test_acc", by: Sequence[s
     rows = []
     for key, group in runs.groupby(by, dropna=False, sort=False):
         key = key if isinstance(key, tuple) else (key,)
-        ok = group[group["status"] == "ok"]
+        ok = group[group["status"] == record.OK]
         values = pd.to_numeric(ok[value], errors="coerce").astype(float).dropna() * scale
         ci = t_interval(values)
-        rows.append(dict(zip(by, key), mean=ci.mean, std=ci.std, n=ci.n, ci_lo=ci.lo, ci_hi=ci.hi,
-                         n_runs=len(group), n_bad=int((group["status"] != "ok").sum()),
+        rows.append(dict(zip(by, key, strict=True), mean=ci.mean, std=ci.std, n=ci.n, ci_lo=ci.lo, ci_hi=ci.hi,
+                         n_runs=len(group), n_bad=int((group["status"] != record.OK).sum()),
                          bad=_bad_summary(group["status"])))
     return pd.DataFrame(rows, columns=by + STATS_COLUMNS)
 
@@ -120,7 +122,7 @@ def round_stats(rounds: pd.DataFrame, value: str, by: Sequence[str], scale: floa
     columns = by + [x, "mean", "std", "n"]
     if rounds.empty or value not in rounds.columns:
         return pd.DataFrame(columns=columns)
-    frame = rounds[rounds["status"] == "ok"].copy()
+    frame = rounds[rounds["status"] == record.OK].copy()
     frame[value] = pd.to_numeric(frame[value], errors="coerce").astype(float) * scale
     frame = frame[np.isfinite(frame[value])]
     if frame.empty:

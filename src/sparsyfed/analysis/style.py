@@ -16,23 +16,17 @@ matplotlib.use("Agg")  # headless by construction: figures build in CI and on cl
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from sparsyfed import catalog  # noqa: E402
 from sparsyfed.io import atomic_path  # noqa: E402
 
 STYLE_FILE = str(resources.files("sparsyfed.analysis").joinpath("sparsyfed.mplstyle"))
 
-# Okabe-Ito colours (colour-blind safe); one colour and marker per method id, everywhere.
-METHOD_COLORS = {
-    "dense": "#555555",
-    "topk": "#E69F00",
-    "zerofl": "#56B4E9",
-    "flash": "#009E73",
-    "sparsyfed_noact": "#CC79A7",
-    "sparsyfed": "#D55E00",
-}
-METHOD_MARKERS = {"dense": "", "topk": "s", "zerofl": "^", "flash": "D", "sparsyfed_noact": "v", "sparsyfed": "o"}
+# One colour and marker per method id, everywhere (declared in the catalogue).
+METHOD_COLORS = {m.id: m.color for m in catalog.METHODS}
+METHOD_MARKERS = {m.id: m.marker for m in catalog.METHODS}
 FAILED_MARKER = {"marker": "x", "color": "#B00000", "markersize": 8, "markeredgewidth": 1.8, "linestyle": "none"}
 TARGET_LINE = {"color": "black", "linestyle": "--", "linewidth": 1.0}
-DENSE_LINE = {"color": METHOD_COLORS["dense"], "linestyle": "--", "linewidth": 1.2}
+DENSE_LINE = {"color": METHOD_COLORS[catalog.with_role(catalog.REFERENCE)[0]], "linestyle": "--", "linewidth": 1.2}
 BAND_ALPHA = 0.18  # shaded ± std bands
 PANEL_SIZE = (3.2, 2.4)  # inches per panel
 
@@ -43,11 +37,11 @@ def line_kw(method: str, n_points: int) -> dict:
 
 
 def color(method: str) -> str:
-    return METHOD_COLORS.get(method, "#333333")
+    return METHOD_COLORS.get(method, catalog.MethodEntry.color)
 
 
 def marker(method: str) -> str:
-    return METHOD_MARKERS.get(method, "o")
+    return METHOD_MARKERS.get(method, catalog.MethodEntry.marker)
 
 
 @contextlib.contextmanager

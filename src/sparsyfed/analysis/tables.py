@@ -22,12 +22,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sparsyfed import record
 from sparsyfed.analysis import names, shape
 from sparsyfed.analysis.collect import read_table
 from sparsyfed.analysis.paper import authors_setting, paper_numbers
 from sparsyfed.analysis.render import DAGGER, Block, Cell, latex, markdown
-from sparsyfed.analysis.stats import (CELL, CI_LEVEL, expected_seeds, fmt_mean_std, n_range_note, ok_values,
-                                      pair_by_seed, seed_stats, t_interval)
+from sparsyfed.analysis.stats import (
+    CELL,
+    CI_LEVEL,
+    expected_seeds,
+    fmt_mean_std,
+    n_range_note,
+    ok_values,
+    pair_by_seed,
+    seed_stats,
+    t_interval,
+)
 from sparsyfed.errors import UserError
 from sparsyfed.io import write_csv, write_text
 
@@ -68,7 +78,7 @@ def _num(value) -> str:
 
 
 def _setting_note(runs: pd.DataFrame) -> str:
-    ok = runs[runs["status"] == "ok"]
+    ok = runs[runs["status"] == record.OK]
     if ok.empty:
         return "No run finished."
     parts = []
@@ -205,7 +215,8 @@ def table2(runs: pd.DataFrame) -> tuple[pd.DataFrame, list[Block]]:
         block = tidy[(tidy["dataset"] == d) & (tidy["alpha"] == a)]
         for i, (side, label) in enumerate((("with", "with activation pruning"),
                                            ("without", "without activation pruning"), ("delta", "Δ (pp)"))):
-            row: list[str | Cell] = [names.dataset_name(d) if i == 0 else "", names.alpha_label(a) if i == 0 else "", label]
+            row: list[str | Cell] = [names.dataset_name(d) if i == 0 else "", names.alpha_label(a) if i == 0 else "",
+                                     label]
             for s in sparsities:
                 hit = block[np.isclose(block["sparsity"], s)]
                 if hit.empty:
@@ -216,8 +227,8 @@ def table2(runs: pd.DataFrame) -> tuple[pd.DataFrame, list[Block]]:
                     row.append(Cell(_delta_text(h)))
                 else:
                     other = "without" if side == "with" else "with"
-                    better = np.isfinite(h[f"{side}_mean"]) and (not np.isfinite(h[f"{other}_mean"])
-                                                                  or round(h[f"{side}_mean"], 2) >= round(h[f"{other}_mean"], 2))
+                    mine, theirs = h[f"{side}_mean"], h[f"{other}_mean"]
+                    better = np.isfinite(mine) and (not np.isfinite(theirs) or round(mine, 2) >= round(theirs, 2))
                     row.append(Cell(h[f"{side}_cell"], bold=bool(better and np.isfinite(h[f"{other}_mean"])),
                                     flag=h[f"{side}_flag"]))
             rows.append(row)
@@ -252,7 +263,7 @@ def paper_comparison(runs: pd.DataFrame) -> tuple[pd.DataFrame, list[Block]]:
     paper = paper_numbers()
     paper = paper.assign(sparsity=paper["sparsity"].fillna(0.0))
     ours = _acc_stats(runs)
-    ok = runs[runs["status"] == "ok"]
+    ok = runs[runs["status"] == record.OK]
     setting = {}
     for key, group in ok.groupby(CELL, dropna=False):
         setting[key] = "; ".join(sorted({f"{r.model}, {_num(r.rounds)} rounds, {_num(r.num_clients)} clients"
@@ -284,8 +295,8 @@ def paper_comparison(runs: pd.DataFrame) -> tuple[pd.DataFrame, list[Block]]:
                       Cell(ours_text, flag=DAGGER if r.ours_n_bad else ""),
                       fmt_mean_std(r.authors_mean, r.authors_std), f"{r.delta:+.2f}", r.ours_setting])
     notes1 = ["Ours: test accuracy (%) of the final global model, mean ± sample std (ddof = 1) over the seeds "
-              f"that finished, with n. Authors': {names.AUTHORS_SOURCE}, ResNet-18, 100 clients, 10 per round; a value without ± is a "
-              "single run or the one dense value. Δ = ours − authors', in percentage points."]
+              f"that finished, with n. Authors': {names.AUTHORS_SOURCE}, ResNet-18, 100 clients, 10 per round; "
+              "a value without ± is a single run or the one dense value. Δ = ours − authors', in percentage points."]
     if both.empty:
         notes1.insert(0, "None of our runs is at a setting the authors report (their datasets: "
                          + ", ".join(names.dataset_name(d) for d in names.order_datasets(paper["dataset"]))
@@ -377,7 +388,8 @@ def paper_shape(runs: pd.DataFrame) -> tuple[pd.DataFrame, list[Block]]:
     for r in shape.summary(tidy).itertuples():
         tau = (f"median τ {r.tau_median:+.2f} (range {r.tau_min:+.2f} to {r.tau_max:+.2f}, {r.tau_n} cells)"
                if r.tau_n else "τ undefined in every cell")
-        notes1.append(f"Ours on {names.dataset_name(r.dataset)} vs the authors' {names.dataset_name(r.authors_dataset)}:"
+        notes1.append(f"Ours on {names.dataset_name(r.dataset)} vs the authors' "
+                      f"{names.dataset_name(r.authors_dataset)}:"
                       f" same winner in {r.same_winner} of {r.cells} cells; {tau}.")
     if tidy.empty:
         notes1.insert(0, "No finished run of ours is at an (α, sparsity) the authors report with a method they ran.")

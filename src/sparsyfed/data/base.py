@@ -1,10 +1,15 @@
-"""In-memory datasets: compact tensors (uint8 images, int16 audio), normalised per batch on the fly."""
+"""In-memory datasets (compact tensors: uint8 images, int16 audio, normalised per batch on the fly) and
+the spec each reader module gives of its dataset: how to recognise, read, fetch and describe it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
+
+from sparsyfed.data.fetch import Source
 
 
 @dataclass(frozen=True)
@@ -43,3 +48,15 @@ class ArrayDataset:
         mean = torch.tensor(self.mean, dtype=torch.float32, device=x.device).view(shape)
         std = torch.tensor(self.std, dtype=torch.float32, device=x.device).view(shape)
         return (x - mean) / std
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """How to find, fetch and read one dataset (`sparsyfed.catalog` names the spec of each dataset id)."""
+
+    present: Callable[[Path], bool]  # does this folder hold the dataset?
+    read: Callable[[Path], ArrayDataset]
+    files: str  # what to place by hand in <data_root>/<name>/
+    sources: tuple[Source, ...]  # the official files, with their SHA-256
+    system_locations: tuple[Path, ...] = ()  # where distributions install it (checked after data_root)
+    system_hint: str = ""  # e.g. " or `apt-get install ...`"

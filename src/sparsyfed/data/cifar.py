@@ -19,13 +19,14 @@ import importlib
 import io
 import pickle
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from sparsyfed.data.base import ArrayDataset
-from sparsyfed.data.fetch import extract_tar
+from sparsyfed.data.base import ArrayDataset, DatasetSpec
+from sparsyfed.data.fetch import Source, extract_tar
 from sparsyfed.errors import UserError
 
 
@@ -106,7 +107,8 @@ def read_batch(path: str | Path, label_key: bytes) -> tuple[np.ndarray, np.ndarr
     batch = safe_unpickle(path)
     bad = f"{path}: not a CIFAR python-version batch"
     if not isinstance(batch, dict) or b"data" not in batch or label_key not in batch:
-        raise UserError(f"{bad} (needs keys b'data' and {label_key!r}); delete it and provide the official archive again")
+        raise UserError(f"{bad} (needs keys b'data' and {label_key!r}); "
+                        "delete it and provide the official archive again")
     data, labels = batch[b"data"], batch[label_key]
     if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3 * 32 * 32:
         raise UserError(f"{bad} (b'data' must be a uint8 array of shape (n, 3072)); provide the official archive again")
@@ -151,14 +153,16 @@ def load_cifar(folder: str | Path, layout: CifarLayout) -> ArrayDataset:
         extract_tar(archive, target, inner=layout.folder)
         batches = _batch_folder(folder, layout)
         if batches is None:
-            raise UserError(f"{archive}: does not hold {list(layout.train_files + layout.test_files)}; delete it and download again")
+            files = list(layout.train_files + layout.test_files)
+            raise UserError(f"{archive}: does not hold {files}; delete it and download again")
 
     def read(files: tuple[str, ...]) -> tuple[torch.Tensor, torch.Tensor]:
         parts = [read_batch(batches / f, layout.label_key) for f in files]
         x = np.ascontiguousarray(np.concatenate([p[0] for p in parts]))
         y = np.concatenate([p[1] for p in parts])
         if y.size and (y.min() < 0 or y.max() >= layout.num_classes):
-            raise UserError(f"{batches}: labels outside 0..{layout.num_classes - 1}; provide the official archive again")
+            raise UserError(f"{batches}: labels outside 0..{layout.num_classes - 1}; "
+                            "provide the official archive again")
         return torch.from_numpy(x), torch.from_numpy(y)
 
     train_x, train_y = read(layout.train_files)
@@ -166,3 +170,19 @@ def load_cifar(folder: str | Path, layout: CifarLayout) -> ArrayDataset:
     return ArrayDataset(
         layout.name, train_x, train_y, test_x, test_y, layout.num_classes, (0.5, 0.5, 0.5), (0.5, 0.5, 0.5), 255.0
     )
+
+
+# SHA-256 values: TensorFlow Datasets url_checksums/cifar10.csv and cifar100.csv, cross-checked
+# against torchvision's prototype CIFAR datasets.
+CIFAR10_SPEC = DatasetSpec(
+    partial(has_cifar, layout=CIFAR10), partial(load_cifar, layout=CIFAR10),
+    "cifar-10-python.tar.gz or its extracted folder cifar-10-batches-py/",
+    sources=(Source("https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
+                    "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce"),),
+)
+CIFAR100_SPEC = DatasetSpec(
+    partial(has_cifar, layout=CIFAR100), partial(load_cifar, layout=CIFAR100),
+    "cifar-100-python.tar.gz or its extracted folder cifar-100-python/",
+    sources=(Source("https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz",
+                    "85cd44d02ba6437773c5bbd22e183051d648de2e7d6b014e1ef29b855ba677a7"),),
+)

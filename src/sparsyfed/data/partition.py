@@ -88,7 +88,8 @@ def lda_partition(train_labels: np.ndarray, test_labels: np.ndarray, num_clients
     train_labels, test_labels = np.asarray(train_labels), np.asarray(test_labels)
     max_n = len(train_labels) // num_clients
     if max_n < 1:
-        raise UserError(f"num_clients: {num_clients} clients but only {len(train_labels)} training samples; use fewer clients")
+        raise UserError(f"num_clients: {num_clients} clients but only {len(train_labels)} training samples; "
+                        "use fewer clients")
     n = max_n if samples_per_client is None else samples_per_client
     if not (1 <= n <= max_n):
         raise UserError(f"samples_per_client: must be in [1, {max_n}] for {num_clients} clients, got {n}")
@@ -131,4 +132,5 @@ def load_partition(path: str | Path) -> Partition:
     except FileNotFoundError:
         raise UserError(f"partition: file {path} not found; create it with `sparsyfed partition`") from None
     except (OSError, ValueError, KeyError) as exc:
-        raise UserError(f"partition: {path} is not a valid partition file ({exc}); recreate it with `sparsyfed partition`") from None
+        raise UserError(f"partition: {path} is not a valid partition file ({exc}); "
+                        "recreate it with `sparsyfed partition`") from None

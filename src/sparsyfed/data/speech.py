@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from sparsyfed.data.base import ArrayDataset
-from sparsyfed.data.fetch import extract_tar
+from sparsyfed.data.base import ArrayDataset, DatasetSpec
+from sparsyfed.data.fetch import Source, extract_tar
 from sparsyfed.errors import UserError
 from sparsyfed.io import atomic_path
 
@@ -59,7 +59,8 @@ def has_speech_commands(folder: str | Path) -> bool:
 
 def words_of(folder: Path) -> list[str]:
     """Sorted class words: the subfolders of `folder` except `_background_noise_` and hidden ones."""
-    return sorted(p.name for p in folder.iterdir() if p.is_dir() and p.name != BACKGROUND and not p.name.startswith("."))
+    return sorted(p.name for p in folder.iterdir()
+                  if p.is_dir() and p.name != BACKGROUND and not p.name.startswith("."))
 
 
 def read_wav(path: str | Path) -> np.ndarray:
@@ -178,7 +179,8 @@ def load_speech_commands(folder: str | Path) -> ArrayDataset:
                 f"{ARCHIVE} (or its extracted content in {FOLDER}/) in <data_root>/speech_commands/"
             )
         if (folder / FOLDER).exists():
-            raise UserError(f"{folder / FOLDER}: incomplete folder (no list files); delete it so {archive} is extracted again")
+            raise UserError(f"{folder / FOLDER}: incomplete folder (no list files); "
+                            f"delete it so {archive} is extracted again")
         data_folder = extract_tar(archive, folder / FOLDER)
         if _dataset_folder(data_folder) is None:
             raise UserError(f"{archive}: has no validation_list.txt/testing_list.txt; delete it and download again")
@@ -190,7 +192,7 @@ def load_speech_commands(folder: str | Path) -> ArrayDataset:
         try:
             with atomic_path(cache) as tmp:
                 torch.save(data, tmp)
-        except OSError as exc:  # e.g. a read-only system copy: work without the cache
+        except (OSError, UserError) as exc:  # e.g. a read-only system copy: work without the cache
             log.warning("%s: cannot write cache (%s); WAVs will be decoded again next time", cache, exc)
     return ArrayDataset(
         "speech_commands",
@@ -203,3 +205,13 @@ def load_speech_commands(folder: str | Path) -> ArrayDataset:
         (1.0,),
         32768.0,
     )
+
+
+# SHA-256 value: TensorFlow Datasets url_checksums/speech_commands.txt, cross-checked against
+# torchaudio's SPEECHCOMMANDS.
+SPEC = DatasetSpec(
+    has_speech_commands, load_speech_commands,
+    f"{ARCHIVE} or its content extracted into {FOLDER}/",
+    sources=(Source("http://download.tensorflow.org/data/speech_commands_v0.02.tar.gz",
+                    "af14739ee7dc311471de98f5f9d2c9191b18aedfe957f4a6ff791c709868ff58"),),
+)

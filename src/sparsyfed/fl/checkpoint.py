@@ -13,18 +13,17 @@ import torch
 from sparsyfed.config import run_identity
 from sparsyfed.errors import UserError
 from sparsyfed.io import atomic_path
-
-NAME = "checkpoint.pt"
+from sparsyfed.record import CHECKPOINT
 
 
 def save_checkpoint(out_dir: Path, payload: dict) -> None:
-    with atomic_path(out_dir / NAME) as tmp:
+    with atomic_path(out_dir / CHECKPOINT) as tmp:
         torch.save(payload, tmp)
 
 
 def load_checkpoint(out_dir: Path, identity: dict, device: torch.device) -> dict | None:
     """The checkpoint in `out_dir`, or None. A checkpoint of another run (`RunConfig.identity`) is an error."""
-    path = out_dir / NAME
+    path = out_dir / CHECKPOINT
     if not path.exists():
         return None
     try:
@@ -37,4 +36,4 @@ def load_checkpoint(out_dir: Path, identity: dict, device: torch.device) -> dict
 
 
 def remove_checkpoint(out_dir: Path) -> None:
-    (out_dir / NAME).unlink(missing_ok=True)
+    (out_dir / CHECKPOINT).unlink(missing_ok=True)

@@ -8,7 +8,8 @@
               5. checkpoint every k rounds   (a killed run resumes with identical numbers)
     end       rounds.csv, layers.csv, masks/, then summary.json last (its presence = run complete)
 
-The engine never names a method: everything method-specific goes through `Method` hooks.
+The engine never names a method: the caller builds one (`sparsyfed.runner`) and everything
+method-specific goes through its `Method` hooks.
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ import pandas as pd
 import torch
 from torch import nn
 
+from sparsyfed import record
 from sparsyfed.config import RunConfig, run_identity
-from sparsyfed.data import ArrayDataset, load_dataset
+from sparsyfed.data.base import ArrayDataset
 from sparsyfed.data.partition import Partition, lda_partition, load_partition
+from sparsyfed.data.registry import load_dataset
 from sparsyfed.errors import UserError
 from sparsyfed.fl.checkpoint import load_checkpoint, remove_checkpoint, save_checkpoint
 from sparsyfed.fl.client import local_train
@@ -36,16 +39,13 @@ from sparsyfed.fl.evaluate import evaluate_state
 from sparsyfed.fl.provenance import provenance
 from sparsyfed.fl.schedule import client_seed, lr_at, sample_clients
 from sparsyfed.fl.workers import Workers, thread_plan
-from sparsyfed.io import atomic_path, write_csv, write_json
-from sparsyfed.methods import Method, RoundContext, State, make_method
+from sparsyfed.io import atomic_path, check_out, make_dir, write_csv, write_json
+from sparsyfed.methods.base import Method, RoundContext
 from sparsyfed.metrics.flops import layer_macs
 from sparsyfed.metrics.rounds import client_metrics, round_metrics
+from sparsyfed.metrics.sparsity import parameter_names
 from sparsyfed.models import build_model, layer_info, prunable_keys
-
-SUMMARY = "summary.json"
-LAYER_COLUMNS = ["round", "layer", "role", "layer_type", "numel", "density", "regrowth_local"]
-CUMULATIVE = {"bytes_down": "cum_bytes_down", "bytes_up": "cum_bytes_up",
-              "authors_comm_params": "cum_authors_comm_params"}
+from sparsyfed.state import State, clone
 
 
 @dataclass
@@ -60,7 +60,7 @@ class Setup:
     initial_state: State
     device: torch.device
     prunable: tuple[str, ...]
-    parameter_names: tuple[str, ...]
+    parameter_names: frozenset[str]
     macs: dict[str, float]
     layers: dict[str, tuple[str, str]]  # prunable key -> (role, layer type), `models.layer_info`
 
@@ -105,9 +105,8 @@ def _partition_for(cfg: RunConfig, data: ArrayDataset) -> Partition:
     return part
 
 
-def prepare(cfg: RunConfig) -> Setup:
-    """Validate the config against data, model and method; build everything (raises UserError)."""
-    method = make_method(cfg.method, cfg.sparsity, cfg.method_params)
+def prepare(cfg: RunConfig, method: Method) -> Setup:
+    """Validate the config against data and model; build everything for `method` (raises UserError)."""
     device = resolve_device(cfg.device)
     data = load_dataset(cfg.dataset, cfg.data_root)
     partition = _partition_for(cfg, data)
@@ -122,8 +121,8 @@ def prepare(cfg: RunConfig) -> Setup:
     model.to(device, memory_format=layout)
     data = dataclasses.replace(data, train_x=to_layout(data.train_x, device, layout), train_y=data.train_y.to(device),
                                test_x=to_layout(data.test_x, device, layout), test_y=data.test_y.to(device))
-    return Setup(cfg, data, partition, method, model, _clone(model.state_dict()), device,
-                 prunable_keys(model), tuple(name for name, _ in model.named_parameters()), macs, layer_info(model))
+    return Setup(cfg, data, partition, method, model, clone(model.state_dict()), device,
+                 prunable_keys(model), parameter_names(model), macs, layer_info(model))
 
 
 @dataclass
@@ -146,15 +145,11 @@ def _train_client(s: Setup, global_state: State, server_ctx: RoundContext, train
     loss_sum, seen = local_train(model, s.data.train_x[idx], s.data.train_y[idx], s.data.normalise, method, ctx,
                                  epochs=s.cfg.local_epochs, batch_size=s.cfg.batch_size,
                                  weight_decay=s.cfg.weight_decay, generator=gen)
-    trained = _clone(model.state_dict())
+    trained = clone(model.state_dict())
     upload = method.postprocess_upload(trained, ctx)
     metrics = client_metrics(global_state, trained, upload, s.prunable, method.activation_density(model),
                              method.weight_density(model))
     return ClientResult(upload, float(len(idx)), metrics, loss_sum, seen)
-
-
-def _clone(state: State) -> State:
-    return {k: v.detach().clone() for k, v in state.items()}
 
 
 class _Progress:
@@ -184,49 +179,51 @@ class _Progress:
 
 
 def _save_mask(out_dir: Path, round: int, packed: np.ndarray) -> None:
-    with atomic_path(out_dir / "masks" / f"round_{round:04d}.npy") as tmp, open(tmp, "wb") as f:
+    with atomic_path(out_dir / record.MASKS / record.mask_name(round)) as tmp, open(tmp, "wb") as f:
         np.save(f, packed)
 
 
 def _write_tables(out_dir: Path, rows: list[dict], layer_rows: list[dict]) -> None:
-    write_csv(out_dir / "rounds.csv", pd.DataFrame(rows))
-    write_csv(out_dir / "layers.csv", pd.DataFrame(layer_rows, columns=LAYER_COLUMNS))
+    rounds = pd.DataFrame(rows)
+    record.check_round_columns(rounds.columns)
+    write_csv(out_dir / record.ROUNDS, rounds)
+    write_csv(out_dir / record.LAYERS, pd.DataFrame(layer_rows, columns=list(record.LAYER_COLUMNS)))
 
 
-def run(cfg: RunConfig, out_dir: str | Path, *, on_error: str = "raise", progress: bool = True,
-        stop_after: int | None = None) -> dict:
-    """Run (or resume, or skip if complete) the federated training `cfg`, writing into `out_dir`.
+def run(cfg: RunConfig, method: Method, out_dir: str | Path, *, on_error: str = "raise",
+        progress: bool = True) -> dict:
+    """Run (or resume, or skip if complete) the federated training `cfg` with `method`, writing into `out_dir`.
 
     Parameters
     ----------
+    method : the method of `cfg.method`, built by the caller (`sparsyfed.runner.run` does it).
     on_error : "raise" re-raises a failure during training; "record" writes a summary with
         status "failed" and the error (so a grid goes on), then returns it.
-    stop_after : stop after this round as if killed (tests of resume); None runs to the end.
 
     Returns the summary dict (also written to `out_dir/summary.json`).
     """
-    out_dir = Path(out_dir)
+    out_dir = check_out(out_dir, folder=True)
     config = cfg.to_dict()
-    done = out_dir / SUMMARY
+    done = out_dir / record.SUMMARY
     if done.exists():
         import json
 
         summary = json.loads(done.read_text())
-        if run_identity(summary.get("config", {})) == cfg.identity() and summary.get("status") == "ok":
+        if run_identity(summary.get("config", {})) == cfg.identity() and summary.get("status") == record.OK:
             return summary
         raise UserError(f"{done}: the folder holds another or unfinished run; delete {out_dir} or choose another --out")
-    setup = prepare(cfg)  # every input check happens here, before the folder exists
-    out_dir.mkdir(parents=True, exist_ok=True)
+    setup = prepare(cfg, method)  # every input check happens here, before the folder exists
+    make_dir(out_dir)
     replicas, intra_op = thread_plan(cfg.threads, setup.device, cfg.clients_per_round)
     caller_threads = torch.get_num_threads()
     torch.set_num_threads(intra_op)
     try:
         with Workers(setup.model, setup.method, replicas) as workers:
-            return _run(setup, workers, out_dir, progress, stop_after)
+            return _run(setup, workers, out_dir, progress)
     except Exception as exc:
         if on_error != "record" or isinstance(exc, UserError):
             raise
-        summary = {"status": "failed", "error": f"{type(exc).__name__}: {exc}", "config": config,
+        summary = {"status": record.FAILED, "error": f"{type(exc).__name__}: {exc}", "config": config,
                    "method_params": dataclasses.asdict(setup.method.params), "final": {},
                    "rounds_completed": 0, "provenance": provenance(setup.device)}
         write_json(done, summary)
@@ -235,7 +232,7 @@ def run(cfg: RunConfig, out_dir: str | Path, *, on_error: str = "raise", progres
         torch.set_num_threads(caller_threads)
 
 
-def _run(s: Setup, workers: Workers, out_dir: Path, progress: bool, stop_after: int | None) -> dict:
+def _run(s: Setup, workers: Workers, out_dir: Path, progress: bool) -> dict:
     cfg, method, data = s.cfg, s.method, s.data
     config = cfg.to_dict()
     ckpt = load_checkpoint(out_dir, cfg.identity(), s.device)
@@ -247,9 +244,10 @@ def _run(s: Setup, workers: Workers, out_dir: Path, progress: bool, stop_after: 
         method.load_state_dict(ckpt["method_state"])
     train_idx = torch.as_tensor(s.partition.train_indices, device=s.device)
     test_idx = torch.as_tensor(s.partition.test_indices, device=s.device)
-    totals = {cum: (rows[-1][cum] if rows else 0.0) for cum in CUMULATIVE.values()}
-    status, t0 = "ok", time.perf_counter()
-    bar = _Progress(cfg.rounds, start - 1, f"{cfg.method} s={method.target_sparsity:g} alpha={cfg.alpha:g} seed={cfg.seed}", progress)
+    totals = {cum: (rows[-1][cum] if rows else 0.0) for cum in record.CUMULATIVE.values()}
+    status, t0 = record.OK, time.perf_counter()
+    label = f"{cfg.method} s={method.target_sparsity:g} alpha={cfg.alpha:g} seed={cfg.seed}"
+    bar = _Progress(cfg.rounds, start - 1, label, progress)
 
     for rnd in range(start, cfg.rounds + 1):
         round_t0 = time.perf_counter()
@@ -282,7 +280,7 @@ def _run(s: Setup, workers: Workers, out_dir: Path, progress: bool, stop_after: 
         layer_density, global_support = measured.pop("layer_density"), measured.pop("global_support")
         layer_regrowth = measured.pop("layer_regrowth_local")
         row.update(measured)
-        for col, cum in CUMULATIVE.items():
+        for col, cum in record.CUMULATIVE.items():
             totals[cum] += row[col]
             row[cum] = totals[cum]
         global_state = new_state
@@ -304,7 +302,7 @@ def _run(s: Setup, workers: Workers, out_dir: Path, progress: bool, stop_after: 
             _save_mask(out_dir, rnd, global_support)
         bar.update(row)
         if not math.isfinite(row["train_loss"]):
-            status = "diverged"
+            status = record.DIVERGED
             break
 
         # 5. checkpoint
@@ -313,20 +311,17 @@ def _run(s: Setup, workers: Workers, out_dir: Path, progress: bool, stop_after: 
             save_checkpoint(out_dir, {"round": rnd, "global_state": global_state, "method_state": method.state_dict(),
                                       "rows": rows, "layer_rows": layer_rows, "config": config,
                                       "wall_s": wall_before + time.perf_counter() - t0})
-        if stop_after is not None and rnd >= stop_after:
-            bar.close()
-            return {"status": "interrupted", "rounds_completed": rnd}
     bar.close()
 
     _write_tables(out_dir, rows, layer_rows)
     last = rows[-1]
     evaluated = [r for r in rows if not math.isnan(r["test_acc"])]
     final = {k: v for k, v in last.items() if k not in ("test_acc", "test_loss")}
-    final["test_acc"] = evaluated[-1]["test_acc"] if evaluated and status == "ok" else math.nan
-    final["test_loss"] = evaluated[-1]["test_loss"] if evaluated and status == "ok" else math.nan
+    final["test_acc"] = evaluated[-1]["test_acc"] if evaluated and status == record.OK else math.nan
+    final["test_loss"] = evaluated[-1]["test_loss"] if evaluated and status == record.OK else math.nan
     summary = {
         "status": status,
-        "error": None if status == "ok" else f"non-finite train loss at round {last['round']}",
+        "error": None if status == record.OK else f"non-finite train loss at round {last['round']}",
         "config": config,
         "method_params": dataclasses.asdict(method.params),
         "final": final,
@@ -335,6 +330,6 @@ def _run(s: Setup, workers: Workers, out_dir: Path, progress: bool, stop_after: 
         "wall_s": wall_before + time.perf_counter() - t0,
         "provenance": {**provenance(s.device), "client_workers": len(workers)},
     }
-    write_json(out_dir / SUMMARY, summary)
+    write_json(out_dir / record.SUMMARY, summary)
     remove_checkpoint(out_dir)
     return summary

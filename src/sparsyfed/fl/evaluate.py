@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
 from sparsyfed.fl.workers import Workers
-
-State = dict[str, torch.Tensor]
+from sparsyfed.state import State
 
 
 @torch.no_grad()
-def _batch_stats(model: nn.Module, x: torch.Tensor, y: torch.Tensor, normalise: Callable) -> tuple[torch.Tensor, torch.Tensor]:
+def _batch_stats(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
+                 normalise: Callable) -> tuple[torch.Tensor, torch.Tensor]:
     """(summed cross-entropy, number correct) of one batch, as device tensors (no host sync)."""
     logits = model(normalise(x))
     return F.cross_entropy(logits, y, reduction="sum"), (logits.argmax(1) == y).sum()

@@ -59,7 +59,7 @@ class Workers:
     def __len__(self) -> int:
         return len(self.replicas)
 
-    def __enter__(self) -> "Workers":
+    def __enter__(self) -> Workers:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -20,13 +20,11 @@ import dataclasses
 from dataclasses import dataclass
 from typing import ClassVar
 
-import torch
 from torch import nn
 
 from sparsyfed.errors import UserError
 from sparsyfed.models.layers import PLAIN, LayerFactory
-
-State = dict[str, torch.Tensor]
+from sparsyfed.state import State, fedavg
 
 
 @dataclass(frozen=True)
@@ -49,7 +47,7 @@ class MethodParams:
         pass
 
     @classmethod
-    def from_dict(cls, values: dict) -> "MethodParams":
+    def from_dict(cls, values: dict) -> MethodParams:
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - names)
         if unknown:
@@ -107,8 +105,6 @@ class Method:
     # -- server side -----------------------------------------------------------------------
     def aggregate(self, uploads: list[State], weights: list[float], ctx: RoundContext) -> State:
         """Server side: sample-weighted FedAvg over the whole state (parameters and buffers)."""
-        from sparsyfed.fl.aggregate import fedavg
-
         return fedavg(uploads, weights)
 
     def postprocess_global(self, state: State, ctx: RoundContext) -> State:

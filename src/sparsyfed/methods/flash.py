@@ -84,8 +84,9 @@ class Flash(Method):
         """Server side: FedAvg; before the mask is fixed, also record d_l for `postprocess_global`."""
         if self.mask is None:
             total = float(sum(weights))
+            pairs = list(zip(uploads, weights, strict=True))
             self._pending_density = {
-                k: sum(w * int(torch.count_nonzero(u[k])) / u[k].numel() for u, w in zip(uploads, weights)) / total
+                k: sum(w * int(torch.count_nonzero(u[k])) / u[k].numel() for u, w in pairs) / total
                 for k in ctx.prunable
             }
         return super().aggregate(uploads, weights, ctx)

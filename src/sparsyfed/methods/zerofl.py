@@ -1,10 +1,7 @@
-"""ZeroFL (SPEC 4.4): SWAT local training (sparse weights and activations), global pruning to s - m.
+"""ZeroFL (SPEC 4.4): SWAT local training (sparse weights and activations, `sparse.swat`), global pruning to s - m.
 
-SWAT layers, in training mode, before each forward set the entries of the layer's weight below its
-top-(1 - s) magnitude cut to zero in place, and save for backward only the fraction 1 - s of the
-input with largest |x|; the weight gradient is computed from that pruned input and reaches every
-entry (zeroed weights can come back when they grow past the cut). After local training the upload is
-globally magnitude-pruned to s - m (m = `mask_ratio`, authors' runs: 0). Server: plain FedAvg.
+After local training the upload is globally magnitude-pruned to s - m (m = `mask_ratio`, authors'
+runs: 0). Server: plain FedAvg.
 
 - The first conv (role ``"first"``) stays dense and plain.
 - ``conv_threshold="session"`` **[as the authors ran it]**: conv layers fix the weight cut at the first
@@ -18,14 +15,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import torch
 from torch import nn
 
 from sparsyfed.errors import UserError
 from sparsyfed.methods.base import Method, RoundContext, SparseParams, State
 from sparsyfed.models.layers import LayerFactory
-from sparsyfed.sparse.activation import MODES, ActivationPruner, conv_forward, keep_count, keep_largest, linear_forward
-from sparsyfed.sparse.pruning import global_magnitude_prune
+from sparsyfed.sparse.activation import MODES
+from sparsyfed.sparse.pruning import exact, global_magnitude_prune
+from sparsyfed.sparse.swat import SwatConv2d, SwatLinear, swat_layers
 
 
 @dataclass(frozen=True)
@@ -47,82 +44,6 @@ class ZeroFLParams(SparseParams):
             raise UserError(f"convert_shortcuts: must be true or false, got {self.convert_shortcuts!r}")
 
 
-class _SwatMixin:
-    """Weight and activation sparsification of one SWAT layer, with its per-session cuts."""
-
-    def _setup(self, sparsity: float, mode: str) -> None:
-        self.sparsity = float(sparsity)
-        self.mode = mode
-        self.pruner = ActivationPruner(mode)
-        self.reset_session()
-
-    def reset_session(self) -> None:
-        """Start a local session: forget the weight and activation cuts and the density record."""
-        self.weight_cut = None
-        self.pruner.reset()
-        self._weight_nnz: torch.Tensor | int = 0  # non-zeros of the weight in each training forward, summed
-        self._forwards = 0
-
-    def weight_density(self) -> float | None:
-        """Mean fraction of non-zero weight entries the session's training forwards computed with
-        (what its FLOPs count); None if no training forward ran."""
-        if self._forwards == 0:
-            return None
-        return float(self._weight_nnz) / (self._forwards * self.weight.numel())
-
-    @torch.no_grad()
-    def sparsify_weight_(self) -> None:
-        """Zero, in place, the weight entries below the layer's top-(1 - s) magnitude cut."""
-        if self.sparsity <= 0:
-            return
-        w = self.weight
-        if self.mode == "session" and self.weight_cut is not None:
-            w.masked_fill_(w.abs() < self.weight_cut, 0.0)
-            return
-        pruned, cut = keep_largest(w, keep_count(w.numel(), self.sparsity))
-        if pruned is not w:
-            w.copy_(pruned)
-        if self.mode == "session":
-            self.weight_cut = cut
-
-    def _saved_input(self, x: torch.Tensor) -> torch.Tensor | None:
-        if not self.training:
-            return None
-        self.sparsify_weight_()
-        # A device tensor: no host sync per step. The density after the session's last SGD step is
-        # near 1 (updates refill the zeroed entries), so FLOPs must count this one instead.
-        self._weight_nnz = self._weight_nnz + torch.count_nonzero(self.weight.detach())
-        self._forwards += 1
-        return self.pruner.select(x, self.sparsity)
-
-    def extra_repr(self) -> str:
-        return super().extra_repr() + f", swat_sparsity={self.sparsity}, threshold={self.mode}"
-
-
-class SwatConv2d(_SwatMixin, nn.Conv2d):
-    """nn.Conv2d with SWAT's sparse weights and activations in training mode (plain in eval mode)."""
-
-    def __init__(self, *args, sparsity: float, mode: str = "session", **kwargs):
-        super().__init__(*args, **kwargs)
-        self._setup(sparsity, mode)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        saved = self._saved_input(x)
-        return conv_forward(self, x, self.weight, saved)
-
-
-class SwatLinear(_SwatMixin, nn.Linear):
-    """nn.Linear with SWAT's sparse weights and activations in training mode; cuts recomputed every forward."""
-
-    def __init__(self, *args, sparsity: float, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._setup(sparsity, "batch")
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        saved = self._saved_input(x)
-        return linear_forward(self, x, self.weight, saved)
-
-
 @dataclass(frozen=True)
 class ZeroFLLayers(LayerFactory):
     """SWAT layers everywhere but the first conv (and, unless converted, the shortcut convs)."""
@@ -141,10 +62,6 @@ class ZeroFLLayers(LayerFactory):
         return SwatLinear(in_features, out_features, bias=bias, sparsity=self.sparsity)
 
 
-def swat_layers(model: nn.Module) -> dict[str, _SwatMixin]:
-    return {name: m for name, m in model.named_modules() if isinstance(m, _SwatMixin)}
-
-
 class ZeroFL(Method):
     name = "zerofl"
     Params = ZeroFLParams
@@ -160,7 +77,8 @@ class ZeroFL(Method):
 
     def postprocess_upload(self, state: State, ctx: RoundContext) -> State:
         """Client side: global magnitude pruning to s - m (a new state)."""
-        return global_magnitude_prune(state, ctx.prunable, round(self.params.sparsity - self.params.mask_ratio, 12))
+        p = self.params
+        return global_magnitude_prune(state, ctx.prunable, exact(p.sparsity) - exact(p.mask_ratio))
 
     def activation_density(self, model: nn.Module) -> dict[str, float]:
         return {name: layer.pruner.density() for name, layer in swat_layers(model).items()}

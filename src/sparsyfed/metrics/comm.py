@@ -1,4 +1,5 @@
-"""Communication cost: bytes of one message with the cheapest per-tensor encoding, and the authors' estimate (SPEC section 5).
+"""Communication cost (SPEC section 5): bytes of one message with the cheapest per-tensor encoding, and
+the authors' estimate.
 
 Per floating-point tensor with n entries of which nnz are non-zero (values sent as float32):
 dense = 4*n, sparse COO = 8*nnz (int32 index + float32 value), bitmap = ceil(n/8) + 4*nnz;
@@ -33,7 +34,7 @@ def message_bytes(state: Mapping[str, torch.Tensor]) -> int:
     if not keys:
         return 0
     nnz = stack_counts([state[k].count_nonzero() for k in keys]).tolist()
-    return sum(tensor_bytes(state[k].numel(), c) for k, c in zip(keys, nnz))
+    return sum(tensor_bytes(state[k].numel(), c) for k, c in zip(keys, nnz, strict=True))
 
 
 def authors_comm_params(global_density: float, target_sparsity: float, num_params: int) -> float:

@@ -1,8 +1,7 @@
-"""Mask consensus: IoU of prunable supports, bit-packed supports and the round x round IoU matrix (SPEC section 5).
+"""Mask consensus on model states (SPEC section 5): IoU of prunable supports and their bit packing.
 
-A support is the set of non-zero prunable entries. Packed supports are `numpy.packbits` of the
-flattened supports concatenated in `prunable` order (big bit order, zero padding), so two packed
-supports of the same model compare bit for bit. IoU of two empty supports is defined as 1.0.
+A support is the set of non-zero prunable entries; `pack_support` writes it in the format that
+`metrics.packed` compares (and the run saves under masks/). IoU of two empty supports is 1.0.
 """
 
 from __future__ import annotations
@@ -13,27 +12,9 @@ import numpy as np
 import torch
 
 from sparsyfed.metrics._reduce import check_keys, stack_counts
+from sparsyfed.metrics.packed import iou_ratio
 
 State = Mapping[str, torch.Tensor]
-
-_POPCOUNT = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1).sum(axis=1).astype(np.int64)
-
-
-def _popcount(a: np.ndarray) -> int:
-    if hasattr(np, "bitwise_count"):
-        return int(np.bitwise_count(a).sum(dtype=np.int64))
-    return int(_POPCOUNT[a].sum())
-
-
-def _ratio(inter: int, union: int) -> float:
-    return 1.0 if union == 0 else inter / union
-
-
-def support_masks(state: State, prunable: Sequence[str]) -> dict[str, torch.Tensor]:
-    """key -> bool tensor of the non-zero entries of `state[key]`, for each prunable key."""
-    keys = list(prunable)
-    check_keys(state, keys)
-    return {k: state[k] != 0 for k in keys}
 
 
 def iou(a: State, b: State, prunable: Sequence[str]) -> float:
@@ -51,7 +32,7 @@ def iou(a: State, b: State, prunable: Sequence[str]) -> float:
         counts.append((sa & sb).sum())
         counts.append((sa | sb).sum())
     inter, union = stack_counts(counts).view(-1, 2).sum(dim=0).tolist()
-    return _ratio(inter, union)
+    return iou_ratio(inter, union)
 
 
 def pack_support(state: State, prunable: Sequence[str]) -> np.ndarray:
@@ -63,34 +44,3 @@ def pack_support(state: State, prunable: Sequence[str]) -> np.ndarray:
     device = state[keys[0]].device
     flat = torch.cat([(state[k] != 0).reshape(-1).to(device) for k in keys])
     return np.packbits(flat.cpu().numpy())
-
-
-def unpack_support(packed: np.ndarray, shapes: Mapping[str, Sequence[int]]) -> dict[str, torch.Tensor]:
-    """Inverse of `pack_support`: key -> bool tensor, for `shapes` (key -> shape) in the packing order."""
-    sizes = [int(np.prod(tuple(s), dtype=np.int64)) for s in shapes.values()]
-    total = sum(sizes)
-    if len(packed) != (total + 7) // 8:
-        raise ValueError(f"packed support holds {len(packed)} bytes, shapes need {(total + 7) // 8}")
-    flat = torch.from_numpy(np.unpackbits(np.asarray(packed, dtype=np.uint8), count=total).astype(bool))
-    out, start = {}, 0
-    for (key, shape), n in zip(shapes.items(), sizes):
-        out[key] = flat[start:start + n].reshape(tuple(shape)).clone()
-        start += n
-    return out
-
-
-def iou_packed(a: np.ndarray, b: np.ndarray) -> float:
-    """IoU of two packed supports of the same model (1.0 if both are empty)."""
-    if a.shape != b.shape:
-        raise ValueError(f"packed supports differ in length: {a.shape} vs {b.shape}")
-    return _ratio(_popcount(a & b), _popcount(a | b))
-
-
-def iou_matrix(packed: Sequence[np.ndarray]) -> np.ndarray:
-    """Symmetric matrix M[i, j] = IoU(packed[i], packed[j]) (float64, ones on the diagonal)."""
-    m = len(packed)
-    out = np.ones((m, m), dtype=np.float64)
-    for i in range(m):
-        for j in range(i + 1, m):
-            out[i, j] = out[j, i] = iou_packed(packed[i], packed[j])
-    return out

@@ -22,7 +22,7 @@ def _zero_then_nonzero_per_key(before: State, after: State, prunable: Sequence[s
     if not keys:
         return {}
     counts = stack_counts([((before[k] == 0) & (after[k] != 0)).sum() for k in keys]).tolist()
-    return dict(zip(keys, counts))
+    return dict(zip(keys, counts, strict=True))
 
 
 def _count_zero_then_nonzero(before: State, after: State, prunable: Sequence[str]) -> int:
@@ -30,13 +30,9 @@ def _count_zero_then_nonzero(before: State, after: State, prunable: Sequence[str
     return sum(_zero_then_nonzero_per_key(before, after, prunable).values())
 
 
-def regrowth_local(received: State, trained: State, prunable: Sequence[str]) -> int:
-    """Prunable entries zero in the received global model and non-zero after local training (before pruning)."""
-    return _count_zero_then_nonzero(received, trained, prunable)
-
-
 def regrowth_local_per_layer(received: State, trained: State, prunable: Sequence[str]) -> dict[str, int]:
-    """`regrowth_local` split by prunable key (the values sum to `regrowth_local`)."""
+    """Per prunable key, the entries zero in the received global model and non-zero after local training
+    (before pruning); the values sum to a client's `regrowth_local`."""
     return _zero_then_nonzero_per_key(received, trained, prunable)
 
 

@@ -44,7 +44,8 @@ import torch
 
 from sparsyfed.metrics.comm import authors_comm_params, message_bytes
 from sparsyfed.metrics.flops import relative_flops
-from sparsyfed.metrics.iou import iou, iou_packed, pack_support
+from sparsyfed.metrics.iou import iou, pack_support
+from sparsyfed.metrics.packed import iou_packed
 from sparsyfed.metrics.regrowth import regrowth_global, regrowth_local_per_layer, regrowth_pruned
 from sparsyfed.metrics.sparsity import global_sparsity, global_sparsity_all, layer_density
 

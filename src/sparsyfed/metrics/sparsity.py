@@ -52,4 +52,4 @@ def layer_density(state: Mapping[str, torch.Tensor], keys: Sequence[str]) -> dic
     if not keys:
         return {}
     nonzero = stack_counts([state[k].count_nonzero() for k in keys]).tolist()
-    return {k: (nz / state[k].numel() if state[k].numel() else 0.0) for k, nz in zip(keys, nonzero)}
+    return {k: (nz / state[k].numel() if state[k].numel() else 0.0) for k, nz in zip(keys, nonzero, strict=True)}

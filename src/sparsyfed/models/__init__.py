@@ -1,22 +1,13 @@
-"""Model builders by id. Every builder takes (in_channels, num_classes, layers)."""
+"""Models by id (declared in `sparsyfed.catalog`). Every builder takes (in_channels, num_classes, layers)."""
 
 from __future__ import annotations
 
 import torch
 from torch import nn
 
-from sparsyfed.errors import UserError
+from sparsyfed import catalog
 from sparsyfed.models.init import init_model_
-from sparsyfed.models.layers import PLAIN, LayerFactory
-from sparsyfed.models.resnet import resnet18_cifar, resnet18_speech, resnet_small
-from sparsyfed.models.small import small_cnn
-
-MODELS = {
-    "resnet18_cifar": resnet18_cifar,
-    "resnet18_speech": resnet18_speech,
-    "resnet_small": resnet_small,
-    "small_cnn": small_cnn,
-}
+from sparsyfed.models.layers import PLAIN, ROLES, LayerFactory
 
 
 class _RoleRecorder:
@@ -27,12 +18,14 @@ class _RoleRecorder:
         self.roles: dict[int, str] = {}  # id(module) -> role
 
     def conv(self, *args, role: str = "body", **kwargs) -> nn.Conv2d:
-        module = self.factory.conv(*args, role=role, **kwargs)
-        self.roles[id(module)] = role
-        return module
+        return self._record(self.factory.conv(*args, role=role, **kwargs), role)
 
     def linear(self, *args, role: str = "classifier", **kwargs) -> nn.Linear:
-        module = self.factory.linear(*args, role=role, **kwargs)
+        return self._record(self.factory.linear(*args, role=role, **kwargs), role)
+
+    def _record(self, module: nn.Module, role: str) -> nn.Module:
+        if role not in ROLES:
+            raise ValueError(f"layer role must be one of {ROLES}, got {role!r}")
         self.roles[id(module)] = role
         return module
 
@@ -43,10 +36,9 @@ def build_model(name: str, in_channels: int, num_classes: int, layers: LayerFact
 
     The model carries `layer_roles` (prunable key -> role it was built for, see `models.layers`).
     """
-    if name not in MODELS:
-        raise UserError(f"model: unknown model {name!r}; choose one of {sorted(MODELS)}")
+    builder = catalog.load(catalog.model(name).builder)
     recorder = _RoleRecorder(layers)
-    model = MODELS[name](in_channels, num_classes, recorder)
+    model = builder(in_channels, num_classes, recorder)
     model.layer_roles = {f"{n}.weight": recorder.roles[id(m)] for n, m in model.named_modules()
                          if id(m) in recorder.roles}
     return init_model_(model, generator)
@@ -66,5 +58,3 @@ def prunable_keys(model: nn.Module) -> tuple[str, ...]:
     """State keys of the prunable weights: `.weight` of every Conv2d/Linear (subclasses included)."""
     return tuple(f"{name}.weight" for name, m in model.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear)))
 
-
-__all__ = ["MODELS", "build_model", "layer_info", "prunable_keys", "LayerFactory", "PLAIN"]

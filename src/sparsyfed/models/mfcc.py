@@ -24,7 +24,7 @@ class MfccCNN(nn.Module):
     def __init__(self, in_channels: int, num_classes: int, layers: LayerFactory = PLAIN):
         super().__init__()
         blocks, in_ch = [], in_channels
-        for i, (width, stride) in enumerate(zip(WIDTHS, STRIDES)):
+        for i, (width, stride) in enumerate(zip(WIDTHS, STRIDES, strict=True)):
             blocks += [layers.conv(in_ch, width, 3, stride, 1, role="first" if i == 0 else "body"),
                        nn.BatchNorm2d(width), nn.ReLU()]
             in_ch = width

@@ -53,7 +53,7 @@ class ResNet(nn.Module):
             stem.append(nn.MaxPool2d(3, 2, 1))
         self.stem = nn.Sequential(*stem)
         stages, in_ch = [], w0
-        for i, (width, n) in enumerate(zip(cfg.widths, cfg.blocks)):
+        for i, (width, n) in enumerate(zip(cfg.widths, cfg.blocks, strict=True)):
             for j in range(n):
                 stride = 2 if (i > 0 and j == 0) else 1
                 stages.append(BasicBlock(in_ch, width, stride, layers))

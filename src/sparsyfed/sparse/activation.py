@@ -24,20 +24,11 @@ from fractions import Fraction
 import torch
 from torch import nn
 
+from sparsyfed.sparse.pruning import keep_count, magnitude_cut, magnitude_mask
+
 MODES = ("batch", "session")
 
 Sparsity = float | Fraction
-
-
-def _exact(s: Sparsity) -> Fraction:
-    # Floats from configs are decimals (0.95); Fraction(repr) takes them at face value, so that
-    # ceil((1 - 0.95) * 20) is 1 and not 2 (1 - 0.95 == 0.050000000000000044 in binary).
-    return s if isinstance(s, Fraction) else Fraction(repr(float(s)))
-
-
-def keep_count(numel: int, sparsity: Sparsity) -> int:
-    """k = ceil((1 - sparsity) * numel), computed exactly, in [0, numel]."""
-    return min(numel, max(0, math.ceil((1 - _exact(sparsity)) * numel)))
 
 
 def zero_fraction(t: torch.Tensor) -> Fraction:
@@ -68,16 +59,12 @@ def keep_largest(x: torch.Tensor, k: int) -> tuple[torch.Tensor, float]:
         # A layer whose weight is entirely pruned (layer collapse) saves nothing.
         return torch.zeros_like(x), math.inf
     a = x.detach().abs().reshape(-1)  # (numel,) over the whole batch
-    cut = float(a.kthvalue(n - k + 1).values)
-    if cut == 0.0:
+    cut = magnitude_cut(a, k, largest=True)
+    value = float(cut)
+    if value == 0.0:
         # Fewer than k non-zeros: keeping them all is keeping the k largest.
-        return x, cut
-    mask = a >= cut
-    excess = int(mask.sum()) - k
-    if excess > 0:
-        ties = (a == cut).nonzero().squeeze(1)
-        mask[ties[ties.numel() - excess:]] = False
-    return x * mask.view_as(x), cut
+        return x, value
+    return x * magnitude_mask(a, k, largest=True, cut=cut).view_as(x), value
 
 
 class ActivationPruner:

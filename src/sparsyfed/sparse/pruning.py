@@ -1,4 +1,4 @@
-"""Magnitude pruning of model states to exact counts, supports (masks) and zero counting (SPEC 4.2, 4.5, 5).
+"""Magnitude pruning to exact counts (SPEC 4.2, 4.5): the one magnitude cut, and pruning of model states.
 
 Everything here works on a model `state_dict` (name -> tensor) and the names of its prunable tensors
 (the `.weight` of every Conv/Linear layer). Functions return new state dicts and never modify their
@@ -6,81 +6,81 @@ inputs; tensors they do not change are shared with the input. Selection stays on
 (one `torch.kthvalue` per selection, no sort, no host copy) so it is cheap on an 11 M-weight ResNet.
 
 Ties are broken by position: among entries of equal magnitude at the cut, those that come first
-(in the order of `keys`, then in row-major order inside a tensor) are pruned first, so the number
-of zeros is exact and the result deterministic.
+(in the order of `keys`, then in row-major order inside a tensor) are selected first (pruned by
+the state functions here, kept by SWAT and activation pruning), so counts are exact and results
+deterministic.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 
 import torch
 
-State = dict[str, torch.Tensor]
+from sparsyfed.state import State
 
 
-def smallest_mask(magnitude: torch.Tensor, count: int) -> torch.Tensor:
-    """Boolean mask of the `count` smallest entries of a flat tensor, ties broken by position.
+def exact(s: float | Fraction) -> Fraction:
+    """A sparsity as an exact fraction, taking a config's decimal at face value.
+
+    Fraction(repr) reads 0.95 as 19/20, so that 0.95 * 20 is 19 and ceil((1 - 0.95) * 20) is 1
+    (in binary, 1 - 0.95 == 0.050000000000000044).
+    """
+    return s if isinstance(s, Fraction) else Fraction(repr(float(s)))
+
+
+def num_to_prune(sparsity: float | Fraction, total: int) -> int:
+    """round(sparsity * total) (SPEC 4.2), exact for decimal sparsities, halves rounded to even."""
+    if not 0.0 <= sparsity <= 1.0:
+        raise ValueError(f"sparsity must be in [0, 1], got {sparsity}")
+    return min(total, max(0, round(exact(sparsity) * total)))
+
+
+def keep_count(numel: int, sparsity: float | Fraction) -> int:
+    """k = ceil((1 - sparsity) * numel), computed exactly, in [0, numel] (SWAT and activation pruning)."""
+    return min(numel, max(0, math.ceil((1 - exact(sparsity)) * numel)))
+
+
+def magnitude_cut(magnitude: torch.Tensor, count: int, *, largest: bool) -> torch.Tensor:
+    """The `count`-th smallest (or largest) value of a flat tensor, as a 0-dim tensor; 1 <= count <= n."""
+    return magnitude.kthvalue(magnitude.numel() - count + 1 if largest else count).values
+
+
+def magnitude_mask(magnitude: torch.Tensor, count: int, *, largest: bool,
+                   cut: torch.Tensor | None = None) -> torch.Tensor:
+    """Boolean mask of the `count` smallest (or largest) entries of a flat tensor, ties broken by position.
 
     Parameters
     ----------
     magnitude : Tensor, shape (n,)
         Non-negative values (usually |w|).
-    count : int
-        How many entries to select, 0 <= count <= n.
+    count : int, 0 <= count <= n
+    largest : select the largest entries (keep) instead of the smallest (prune).
+    cut : `magnitude_cut(magnitude, count, largest=largest)` if the caller has it already.
 
     Returns
     -------
     Tensor of bool, shape (n,)
-        Exactly `count` entries are True: every entry strictly below the `count`-th smallest value,
-        then the first entries equal to it until `count` is reached.
+        Exactly `count` entries are True: every entry strictly beyond the cut (below it for the
+        smallest, above it for the largest), then the first entries equal to it, by position,
+        until `count` is reached.
     """
     n = magnitude.numel()
     if not 0 <= count <= n:
         raise ValueError(f"count must be in [0, {n}], got {count}")
-    if count == 0:
-        return torch.zeros_like(magnitude, dtype=torch.bool)
-    if count == n:
-        return torch.ones_like(magnitude, dtype=torch.bool)
-    cut = magnitude.kthvalue(count).values
-    mask = magnitude <= cut
+    if count in (0, n):
+        return torch.full_like(magnitude, count == n, dtype=torch.bool)
+    if cut is None:
+        cut = magnitude_cut(magnitude, count, largest=largest)
+    mask = magnitude >= cut if largest else magnitude <= cut
     excess = int(mask.sum()) - count
     if excess > 0:
         # More entries equal the cut than slots left: un-select the last `excess` of them.
         ties = (magnitude == cut).nonzero().squeeze(1)
         mask[ties[ties.numel() - excess:]] = False
     return mask
-
-
-def largest_mask(magnitude: torch.Tensor, count: int) -> torch.Tensor:
-    """Boolean mask of the `count` largest entries of a flat tensor (complement of `smallest_mask`).
-
-    Among entries equal at the cut, the first ones (by position) are kept.
-    """
-    n = magnitude.numel()
-    if not 0 <= count <= n:
-        raise ValueError(f"count must be in [0, {n}], got {count}")
-    if count == n:
-        return torch.ones_like(magnitude, dtype=torch.bool)
-    if count == 0:
-        return torch.zeros_like(magnitude, dtype=torch.bool)
-    cut = magnitude.kthvalue(n - count + 1).values  # the count-th largest value
-    mask = magnitude >= cut
-    excess = int(mask.sum()) - count
-    if excess > 0:
-        ties = (magnitude == cut).nonzero().squeeze(1)
-        mask[ties[ties.numel() - excess:]] = False
-    return mask
-
-
-def num_to_prune(sparsity: float, total: int) -> int:
-    """round(sparsity * total) (SPEC 4.2), exact for decimal sparsities, halves rounded to even."""
-    if not 0.0 <= sparsity <= 1.0:
-        raise ValueError(f"sparsity must be in [0, 1], got {sparsity}")
-    # Fraction(repr) takes a config's decimal at face value: 0.95 * 20 is 19, never 18.999...
-    exact = sparsity if isinstance(sparsity, Fraction) else Fraction(repr(float(sparsity)))
-    return min(total, max(0, round(exact * total)))
 
 
 def global_magnitude_prune(state: Mapping[str, torch.Tensor], keys: Sequence[str], sparsity: float) -> State:
@@ -110,8 +110,8 @@ def global_magnitude_prune(state: Mapping[str, torch.Tensor], keys: Sequence[str
     count = num_to_prune(sparsity, flat.numel())
     if count == 0:
         return out
-    prune = smallest_mask(flat, count)
-    for k, part in zip(keys, prune.split([state[k].numel() for k in keys])):
+    prune = magnitude_mask(flat, count, largest=False)
+    for k, part in zip(keys, prune.split([state[k].numel() for k in keys]), strict=True):
         out[k] = state[k].masked_fill(part.view_as(state[k]), 0.0)
     return out
 
@@ -137,7 +137,7 @@ def layerwise_magnitude_prune(state: Mapping[str, torch.Tensor], density: Mappin
         t = state[k]
         count = t.numel() - num_to_prune(d, t.numel())
         if count > 0:
-            prune = smallest_mask(t.detach().reshape(-1).abs(), count)
+            prune = magnitude_mask(t.detach().reshape(-1).abs(), count, largest=False)
             out[k] = t.masked_fill(prune.view_as(t), 0.0)
     return out
 
@@ -145,32 +145,3 @@ def layerwise_magnitude_prune(state: Mapping[str, torch.Tensor], density: Mappin
 def support(state: Mapping[str, torch.Tensor], keys: Iterable[str]) -> dict[str, torch.Tensor]:
     """Support masks: name -> bool tensor, True where the entry is non-zero."""
     return {k: state[k] != 0 for k in keys}
-
-
-def apply_masks(state: Mapping[str, torch.Tensor], masks: Mapping[str, torch.Tensor]) -> State:
-    """A new state with entries outside `masks[k]` set to zero for every masked name `k`."""
-    out = dict(state)
-    for k, m in masks.items():
-        out[k] = state[k].masked_fill(~m, 0.0)
-    return out
-
-
-def count_zeros(state: Mapping[str, torch.Tensor], keys: Iterable[str]) -> tuple[int, int]:
-    """(number of zero entries, number of entries) over the tensors `keys` of `state`."""
-    zeros = total = 0
-    for k in keys:
-        t = state[k]
-        total += t.numel()
-        zeros += t.numel() - int(torch.count_nonzero(t))
-    return zeros, total
-
-
-def sparsity(state: Mapping[str, torch.Tensor], keys: Iterable[str]) -> float:
-    """Fraction of zeros over the tensors `keys` of `state` (0 when there are none)."""
-    zeros, total = count_zeros(state, keys)
-    return zeros / total if total else 0.0
-
-
-def density_per_tensor(state: Mapping[str, torch.Tensor], keys: Iterable[str]) -> dict[str, float]:
-    """name -> fraction of non-zero entries of that tensor."""
-    return {k: int(torch.count_nonzero(state[k])) / state[k].numel() for k in keys}

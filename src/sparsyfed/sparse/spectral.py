@@ -118,7 +118,7 @@ class SpectralExponent:
         live = [1.0 + r for r in self.ratios if r is not None]
         shared = statistics.fmean(live) if live else self.fallback
         betas = [shared if self.mode == "mean" or r is None else 1.0 + r for r in self.ratios]
-        for layer, beta in zip(self.layers, betas):
+        for layer, beta in zip(self.layers, betas, strict=True):
             layer.set_beta(beta)
         self.stale = False
         return betas

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
+from sparsyfed import record
 from sparsyfed.analysis import names, style
 from sparsyfed.analysis.stats import n_range_note
 
@@ -32,7 +33,7 @@ def legend_below(fig, axes, extra: list | None = None, ncol: int = 4) -> None:
     """One figure legend under the panels, from the unique labels of all axes (plus `extra` handles)."""
     seen: dict[str, object] = {}
     for ax in np.ravel(axes):
-        for handle, label in zip(*ax.get_legend_handles_labels()):
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
             if not label.startswith("_") and label not in seen:
                 seen[label] = handle
     for handle in extra or []:
@@ -62,4 +63,4 @@ def round_axis(ax) -> None:
 
 
 def ok_runs(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame[frame["status"] == "ok"] if "status" in frame.columns else frame
+    return frame[frame["status"] == record.OK] if "status" in frame.columns else frame

@@ -52,8 +52,9 @@ def make(tables_dir: str | Path, out_dir: str | Path) -> list[Path]:
             for j, a in enumerate(alphas):
                 ax = axes[i, j]
                 panel = rounds[(rounds["dataset"] == d) & (rounds["alpha"] == a)]
-                s_star = pick_sparsity(panel.loc[panel["method"] != "dense", "sparsity"], PREFERRED_SPARSITY)
-                keep = (panel["method"] == "dense") | (np.isclose(panel["sparsity"], s_star) if s_star else False)
+                s_star = pick_sparsity(panel.loc[panel["method"] != names.REFERENCE, "sparsity"], PREFERRED_SPARSITY)
+                at_s = np.isclose(panel["sparsity"], s_star) if s_star else False
+                keep = (panel["method"] == names.REFERENCE) | at_s
                 panel = panel[keep]
                 if panel.empty:
                     mark_empty(ax, f"{panel_title(d, a)}\nno finished runs")
@@ -68,7 +69,7 @@ def make(tables_dir: str | Path, out_dir: str | Path) -> list[Path]:
                     line = line[line["bytes"] > 0]
                     if line.empty:
                         continue
-                    kw = dict(style.DENSE_LINE) if method == "dense" else style.line_kw(method, len(line))
+                    kw = dict(style.DENSE_LINE) if method == names.REFERENCE else style.line_kw(method, len(line))
                     ax.plot(line["bytes"], line["mean"], label=names.method_name(method), **kw)
                     ax.fill_between(line["bytes"], line["mean"] - line["std"].fillna(0.0),
                                     line["mean"] + line["std"].fillna(0.0), color=style.color(method),

@@ -34,7 +34,7 @@ def make(tables_dir: str | Path, out_dir: str | Path) -> list[Path]:
     runs = read_table(tables_dir, "runs")
     stats = seed_stats(runs, "final_test_acc", CELL, scale=100.0)
     stats = stats.dropna(subset=["dataset", "alpha", "method"])
-    sparse = stats[stats["method"] != "dense"]
+    sparse = stats[stats["method"] != names.REFERENCE]
     if sparse.empty:
         return no_data(out_dir, NAME, "no sparse-method runs in runs.csv")
     datasets = names.order_datasets(sparse["dataset"])
@@ -45,16 +45,16 @@ def make(tables_dir: str | Path, out_dir: str | Path) -> list[Path]:
             for j, a in enumerate(alphas):
                 ax = axes[i, j]
                 panel = stats[(stats["dataset"] == d) & (stats["alpha"] == a)]
-                pts = panel[panel["method"] != "dense"]
+                pts = panel[panel["method"] != names.REFERENCE]
                 if pts.empty:
                     mark_empty(ax, f"{panel_title(d, a)}\nno runs")
                     continue
-                dense = panel[(panel["method"] == "dense") & (panel["n"] > 0)]
+                dense = panel[(panel["method"] == names.REFERENCE) & (panel["n"] > 0)]
                 if len(dense):
                     m, s = dense.iloc[0]["mean"], dense.iloc[0]["std"]
                     ax.axhline(m, label="Dense (FedAvg)", **style.DENSE_LINE)
                     if np.isfinite(s):
-                        ax.axhspan(m - s, m + s, color=style.color("dense"), alpha=style.BAND_ALPHA, lw=0)
+                        ax.axhspan(m - s, m + s, color=style.color(names.REFERENCE), alpha=style.BAND_ALPHA, lw=0)
                 failed_all = []
                 for method in names.order_methods(pts["method"]):
                     rows = pts[pts["method"] == method].sort_values("sparsity")

@@ -16,12 +16,19 @@ from pathlib import Path
 
 from sparsyfed.analysis import names, style
 from sparsyfed.analysis.collect import read_table
-from sparsyfed.analysis.figures._common import (legend_below, mark_empty, no_data, ok_runs, panel_title,
-                                                round_axis, seeds_title)
+from sparsyfed.analysis.figures._common import (
+    legend_below,
+    mark_empty,
+    no_data,
+    ok_runs,
+    panel_title,
+    round_axis,
+    seeds_title,
+)
 from sparsyfed.analysis.stats import round_stats
 
 NAME = "global_sparsity"
-OMITTED = ("dense", "flash")
+OMITTED = (names.REFERENCE, "flash")  # FLASH: its mask is fixed by design
 
 
 def make(tables_dir: str | Path, out_dir: str | Path) -> list[Path]:
@@ -44,10 +51,12 @@ def make(tables_dir: str | Path, out_dir: str | Path) -> list[Path]:
                 if panel.empty:
                     mark_empty(ax, f"{title}\nno finished runs")
                     continue
-                ax.axhline(100 * s, label="target sparsity", zorder=3, **style.TARGET_LINE)  # on top: visible where a method sits on it
+                # on top: visible where a method sits on it
+                ax.axhline(100 * s, label="target sparsity", zorder=3, **style.TARGET_LINE)
                 for method in names.order_methods(panel["method"]):
                     line = panel[panel["method"] == method].sort_values("round")
-                    ax.plot(line["round"], line["mean"], label=names.method_name(method), **style.line_kw(method, len(line)))
+                    ax.plot(line["round"], line["mean"], label=names.method_name(method),
+                            **style.line_kw(method, len(line)))
                     ax.fill_between(line["round"], line["mean"] - line["std"].fillna(0.0),
                                     line["mean"] + line["std"].fillna(0.0), color=style.color(method),
                                     alpha=style.BAND_ALPHA, lw=0)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sparsyfed import record
 from sparsyfed.analysis import names, style
 from sparsyfed.analysis.collect import read_table
 from sparsyfed.analysis.figures._common import mark_empty, no_data, ok_runs, panel_title
@@ -35,10 +36,10 @@ def make(tables_dir: str | Path, out_dir: str | Path) -> list[Path]:
     ious = read_table(tables_dir, "mask_iou")
     if len(ious):
         status = _status(tables_dir)
-        ious = ious.assign(status=[status.get(k, "ok") for k in ious[["dataset", "alpha", "method", "sparsity", "seed"]]
-                                   .itertuples(index=False, name=None)])
+        keys = ious[["dataset", "alpha", "method", "sparsity", "seed"]].itertuples(index=False, name=None)
+        ious = ious.assign(status=[status.get(k, record.OK) for k in keys])
         ious = ok_runs(ious)
-        ious = ious[ious["method"] != "dense"]
+        ious = ious[ious["method"] != names.REFERENCE]
     if ious.empty:
         return no_data(out_dir, NAME, "no saved masks of finished sparse runs (mask_iou.csv is empty)")
     rows = [(d, a) for d in names.order_datasets(ious["dataset"])

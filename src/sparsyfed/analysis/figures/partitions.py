@@ -48,7 +48,8 @@ def make(tables_dir: str | Path, out_dir: str | Path) -> list[Path]:
                     continue
                 # one partition per panel: the first (num_clients, seed) if several were collected
                 first = sub.iloc[0]
-                sub = sub[(sub["num_clients"] == first["num_clients"]) & (sub["partition_seed"] == first["partition_seed"])]
+                sub = sub[(sub["num_clients"] == first["num_clients"])
+                          & (sub["partition_seed"] == first["partition_seed"])]
                 counts = sub.pivot_table(index="client", columns="class", values="count", aggfunc="sum", fill_value=0)
                 props = counts.div(counts.sum(axis=1).replace(0, 1), axis=0).to_numpy(dtype=float)
                 n_clients, n_classes = props.shape

@@ -22,8 +22,15 @@ import numpy as np
 
 from sparsyfed.analysis import names, style
 from sparsyfed.analysis.collect import read_table
-from sparsyfed.analysis.figures._common import (legend_below, mark_empty, no_data, ok_runs, panel_title,
-                                                round_axis, seeds_title)
+from sparsyfed.analysis.figures._common import (
+    legend_below,
+    mark_empty,
+    no_data,
+    ok_runs,
+    panel_title,
+    round_axis,
+    seeds_title,
+)
 from sparsyfed.analysis.stats import pick_sparsity, round_stats
 
 NAME = "regrowth"
@@ -33,7 +40,7 @@ PREFERRED_SPARSITY = 0.95
 
 def make(tables_dir: str | Path, out_dir: str | Path) -> list[Path]:
     rounds = ok_runs(read_table(tables_dir, "rounds"))
-    rounds = rounds[rounds["method"] != "dense"] if len(rounds) else rounds
+    rounds = rounds[rounds["method"] != names.REFERENCE] if len(rounds) else rounds
     if rounds.empty or COLUMN not in rounds.columns:
         return no_data(out_dir, NAME, f"no finished sparse runs with {COLUMN} in rounds.csv")
     datasets = names.order_datasets(rounds["dataset"])

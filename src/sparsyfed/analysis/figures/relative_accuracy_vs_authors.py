@@ -37,7 +37,7 @@ def _fills(alphas) -> dict[float, str]:
     """Fill style per α: full for the most homogeneous, hollow for the most heterogeneous."""
     ordered = names.order_alphas(alphas)
     if len(ordered) == 2:
-        return dict(zip(ordered, (FILLS[0], FILLS[-1])))
+        return dict(zip(ordered, (FILLS[0], FILLS[-1]), strict=True))
     return {a: FILLS[min(i, len(FILLS) - 1)] for i, a in enumerate(ordered)}
 
 

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from sparsyfed.fl.aggregate import fedavg
+from sparsyfed.state import fedavg
 
 
 def test_fedavg_is_the_sample_weighted_mean():

@@ -1,0 +1,118 @@
+"""Every method, dataset and model id, declared once with what the rest of the package shows of it.
+
+Torch-free: the CLI's help, the workflow and the analysis read it without importing a method.
+Declaration order is display order (table rows, legend entries). The code behind an id is named
+as ``"module:attribute"`` and imported only when it is used (`load`).
+
+A method's role decides where the analysis puts it: the ``reference`` (dense) is the line every
+method is compared with, Table 1 holds the ``proposed`` method and the ``baseline``s, the claims
+page compares the proposed method with the baselines, and an ``ablation`` appears in Table 2 only.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from sparsyfed.errors import UserError
+
+REFERENCE, PROPOSED, BASELINE, ABLATION = "reference", "proposed", "baseline", "ablation"
+ROLES = (REFERENCE, PROPOSED, BASELINE, ABLATION)
+
+
+@dataclass(frozen=True)
+class MethodEntry:
+    """One method id: its class, display name and style, role, and the parameters a variant fixes."""
+
+    id: str
+    name: str  # display name in tables and figures
+    cls: str  # "module:Class", a `methods.base.Method` subclass
+    role: str = BASELINE
+    color: str = "#333333"
+    marker: str = "o"
+    fixed: dict[str, Any] = field(default_factory=dict)  # e.g. sparsyfed_noact: activation_pruning=False
+
+
+@dataclass(frozen=True)
+class DatasetEntry:
+    """One dataset id: its display name and the `data.base.DatasetSpec` that finds, fetches and reads it."""
+
+    id: str
+    name: str
+    spec: str  # "module:SPEC"
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """One model id and its builder `(in_channels, num_classes, layers) -> nn.Module`."""
+
+    id: str
+    builder: str  # "module:function"
+
+
+METHODS: tuple[MethodEntry, ...] = (
+    MethodEntry("dense", "Dense", "sparsyfed.methods.dense:Dense", REFERENCE, "#555555", ""),
+    # Okabe-Ito colours (colour-blind safe)
+    MethodEntry("topk", "Top-K", "sparsyfed.methods.topk:TopK", BASELINE, "#E69F00", "s"),
+    MethodEntry("zerofl", "ZeroFL", "sparsyfed.methods.zerofl:ZeroFL", BASELINE, "#56B4E9", "^"),
+    MethodEntry("flash", "FLASH", "sparsyfed.methods.flash:Flash", BASELINE, "#009E73", "D"),
+    MethodEntry("sparsyfed_noact", "SparsyFed (no act. pruning)", "sparsyfed.methods.sparsyfed:SparsyFed", ABLATION,
+                "#CC79A7", "v", fixed={"activation_pruning": False}),
+    MethodEntry("sparsyfed_spectral", "SparsyFed (spectral β)", "sparsyfed.methods.sparsyfed:SparsyFed", ABLATION,
+                "#882255", "X", fixed={"exponent": "spectral_mean"}),
+    MethodEntry("sparsyfed", "SparsyFed", "sparsyfed.methods.sparsyfed:SparsyFed", PROPOSED, "#D55E00", "o"),
+)
+
+DATASETS: tuple[DatasetEntry, ...] = (
+    DatasetEntry("cifar10", "CIFAR-10", "sparsyfed.data.cifar:CIFAR10_SPEC"),
+    DatasetEntry("cifar100", "CIFAR-100", "sparsyfed.data.cifar:CIFAR100_SPEC"),
+    DatasetEntry("speech_commands", "Speech Commands", "sparsyfed.data.speech:SPEC"),
+    DatasetEntry("fashion_mnist", "Fashion-MNIST", "sparsyfed.data.idx:FASHION_MNIST"),
+    DatasetEntry("mnist", "MNIST", "sparsyfed.data.idx:MNIST"),
+    DatasetEntry("fsdd", "FSDD (MFCC)", "sparsyfed.data.fsdd:SPEC"),
+)
+
+MODELS: tuple[ModelEntry, ...] = (
+    ModelEntry("resnet_small", "sparsyfed.models.resnet:resnet_small"),
+    ModelEntry("small_cnn", "sparsyfed.models.small:small_cnn"),
+    ModelEntry("resnet18_cifar", "sparsyfed.models.resnet:resnet18_cifar"),
+    ModelEntry("resnet18_speech", "sparsyfed.models.resnet:resnet18_speech"),
+    ModelEntry("mfcc_cnn", "sparsyfed.models.mfcc:mfcc_cnn"),
+)
+
+
+def ids(entries) -> tuple[str, ...]:
+    """The ids of `entries` (e.g. `METHODS`) in declaration order."""
+    return tuple(e.id for e in entries)
+
+
+def _find(entries, kind: str, id: str):
+    for entry in entries:
+        if entry.id == id:
+            return entry
+    raise UserError(f"{kind}: unknown {kind} {id!r}; choose one of {list(ids(entries))}")
+
+
+def method(id: str) -> MethodEntry:
+    """The entry of method `id`; UserError naming the choices if there is none."""
+    return _find(METHODS, "method", id)
+
+
+def dataset(id: str) -> DatasetEntry:
+    return _find(DATASETS, "dataset", id)
+
+
+def model(id: str) -> ModelEntry:
+    return _find(MODELS, "model", id)
+
+
+def with_role(*roles: str) -> tuple[str, ...]:
+    """Method ids whose role is one of `roles`, in declaration order."""
+    return tuple(m.id for m in METHODS if m.role in roles)
+
+
+def load(target: str) -> Any:
+    """Import ``"module:attribute"`` and return the attribute."""
+    module, _, attribute = target.partition(":")
+    return getattr(importlib.import_module(module), attribute)

@@ -1,0 +1,54 @@
+"""catalog.py: every id is declared once and points at code that exists."""
+
+import dataclasses
+
+import pytest
+
+from sparsyfed import catalog
+from sparsyfed.analysis import names, style
+from sparsyfed.data.base import DatasetSpec
+from sparsyfed.errors import UserError
+from sparsyfed.methods.base import Method
+
+
+@pytest.mark.parametrize("entries", [catalog.METHODS, catalog.DATASETS, catalog.MODELS])
+def test_ids_are_unique_lowercase_names(entries):
+    ids = catalog.ids(entries)
+    assert len(set(ids)) == len(ids)
+    assert all(i.isidentifier() and i == i.lower() for i in ids)
+
+
+@pytest.mark.parametrize("entry", catalog.METHODS, ids=lambda e: e.id)
+def test_every_method_entry_loads_a_method_taking_its_fixed_parameters(entry):
+    cls = catalog.load(entry.cls)
+    assert issubclass(cls, Method) and entry.role in catalog.ROLES
+    assert set(entry.fixed) <= {f.name for f in dataclasses.fields(cls.Params)}
+
+
+def test_one_reference_and_one_proposed_method():
+    assert len(catalog.with_role(catalog.REFERENCE)) == 1 and len(catalog.with_role(catalog.PROPOSED)) == 1
+
+
+@pytest.mark.parametrize("entry", catalog.DATASETS, ids=lambda e: e.id)
+def test_every_dataset_entry_loads_a_spec(entry):
+    assert isinstance(catalog.load(entry.spec), DatasetSpec)
+
+
+@pytest.mark.parametrize("entry", catalog.MODELS, ids=lambda e: e.id)
+def test_every_model_entry_loads_a_builder(entry):
+    assert callable(catalog.load(entry.builder))
+
+
+def test_unknown_ids_name_the_choices():
+    with pytest.raises(UserError, match=r"method: unknown method 'fedfoo'.*'sparsyfed'"):
+        catalog.method("fedfoo")
+
+
+def test_the_analysis_shows_what_the_catalogue_declares():
+    """Display order, Table 1, the claims' baselines and the styles all follow the declarations."""
+    assert list(names.METHODS) == list(catalog.ids(catalog.METHODS))
+    assert names.order_methods(["sparsyfed", "dense", "topk"]) == ["dense", "topk", "sparsyfed"]
+    assert names.TABLE1_METHODS == ("topk", "zerofl", "flash", "sparsyfed")
+    assert names.BASELINES == ("topk", "zerofl", "flash") and names.REFERENCE == "dense"
+    assert {m.id: (m.color, m.marker) for m in catalog.METHODS} == \
+        {m: (style.color(m), style.marker(m)) for m in catalog.ids(catalog.METHODS)}
