@@ -14,6 +14,7 @@ failure, never a skip. Each Snakemake call runs in its own temporary folder (`--
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
@@ -45,16 +46,25 @@ pytestmark = pytest.mark.skipif(
     reason=f"SLURM tests: start a cluster (as root: scripts/slurm-local-cluster.sh) and set {ENABLE}=1")
 
 
-def cluster_cpus() -> int:
-    """CPUs of the cluster's nodes (the smallest); fails the test when no cluster answers."""
-    hint = "start one with scripts/slurm-local-cluster.sh (as root), or unset " + ENABLE
+@functools.cache
+def _sinfo() -> tuple[int, str]:
+    """(CPUs of the cluster's smallest node, '') or (0, why no cluster answers); asked once."""
     try:
         out = subprocess.run(["sinfo", "-h", "-o", "%c"], check=False, capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        pytest.fail(f"{ENABLE}=1 but no SLURM cluster answers (sinfo: {exc}); {hint}")
+        return 0, str(exc)
     if out.returncode != 0 or not out.stdout.strip():
-        pytest.fail(f"{ENABLE}=1 but no SLURM cluster answers (sinfo: {out.stderr.strip() or 'no nodes'}); {hint}")
-    return min(int(c.rstrip("+")) for c in out.stdout.split())
+        return 0, out.stderr.strip() or "no nodes"
+    return min(int(c.rstrip("+")) for c in out.stdout.split()), ""
+
+
+def cluster_cpus() -> int:
+    """CPUs of the cluster's nodes (the smallest); fails the test when no cluster answers."""
+    cpus, why = _sinfo()
+    if not cpus:
+        pytest.fail(f"{ENABLE}=1 but no SLURM cluster answers (sinfo: {why}); start one with "
+                    f"scripts/slurm-local-cluster.sh (as root), or unset {ENABLE}")
+    return cpus
 
 
 def snakemake_cmd(workdir: Path, *args: str, slurm: bool = True) -> list[str]:
