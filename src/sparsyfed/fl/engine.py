@@ -33,6 +33,7 @@ from sparsyfed.data.base import ArrayDataset
 from sparsyfed.data.partition import Partition, lda_partition, load_partition
 from sparsyfed.data.registry import load_dataset
 from sparsyfed.errors import UserError
+from sparsyfed.fl import faults
 from sparsyfed.fl.checkpoint import load_checkpoint, remove_checkpoint, save_checkpoint
 from sparsyfed.fl.client import local_train
 from sparsyfed.fl.evaluate import evaluate_state
@@ -251,6 +252,7 @@ def _run(s: Setup, workers: Workers, out_dir: Path, progress: bool) -> dict:
 
     for rnd in range(start, cfg.rounds + 1):
         round_t0 = time.perf_counter()
+        faults.inject(cfg, rnd)  # test-only (fl/faults.py): inert unless SPARSYFED_TEST_* is set
         lr = lr_at(rnd, cfg.lr, cfg.lr_end, cfg.lr_horizon or cfg.rounds)
         server_ctx = RoundContext(rnd, cfg.rounds, lr, cfg.seed, s.prunable)
 
