@@ -1,0 +1,53 @@
+"""The `review` and `verify` targets on a packed reference (the tiny grid of tests/conftest.py):
+review rebuilds every output without torch, both plan one job, and without a reference folder they
+say where it should be."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+from test_workflow import CONFIGS, job_counts, snakemake
+
+from sparsyfed.analysis.commands import PAPER_FIGURE_FILES
+
+
+def test_review_target_rebuilds_the_reference_without_torch(tiny_reference, tmp_path):
+    # Prepare: the reference where the workflow expects it, and a `torch` that cannot be imported first on the path
+    work = tmp_path / "work"
+    shutil.copytree(tiny_reference["reference"], work / "reference")
+    blocked = tmp_path / "blocked" / "torch"
+    blocked.mkdir(parents=True)
+    (blocked / "__init__.py").write_text('raise ImportError("torch is blocked: review must not import it")\n')
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(blocked.parent), os.environ.get("PYTHONPATH", "")])}
+    assert subprocess.run([sys.executable, "-c", "import torch"], env=env, capture_output=True).returncode != 0
+
+    # Execute
+    result = snakemake("--cores", "2", "review", "--configfile", str(CONFIGS["default"]), workdir=work, env=env)
+
+    # Assert: one job, every file rebuilt equal to the shipped one, the verdict printed and kept in the log
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert job_counts(result.stdout) == {"review": 1, "total": 1}
+    n = len(PAPER_FIGURE_FILES)
+    verdict = f"review: {n} of {n} files rebuilt in results/review/paper_figures equal the shipped ones"
+    assert verdict in result.stdout and verdict in (work / "logs" / "review.log").read_text()
+    rebuilt = work / "results" / "review" / "paper_figures"
+    assert sorted(p.name for p in rebuilt.iterdir()) == sorted(PAPER_FIGURE_FILES)
+    assert not (work / "results" / "runs").exists()
+
+
+def test_verify_target_plans_one_job(tiny_reference, tmp_path):
+    shutil.copytree(tiny_reference["reference"], tmp_path / "reference")
+    plan = snakemake("-n", "-p", "verify", "--configfile", str(CONFIGS["default"]), workdir=tmp_path)
+    assert plan.returncode == 0, plan.stdout[-3000:]
+    assert job_counts(plan.stdout) == {"verify": 1, "total": 1}
+    assert "sparsyfed verify --reference reference --threads" in plan.stdout
+
+
+def test_targets_without_a_reference_folder_say_where_it_belongs(tmp_path):
+    for target in ("review", "verify"):
+        plan = snakemake("-n", target, "--configfile", str(CONFIGS["default"]), workdir=tmp_path)
+        assert plan.returncode != 0
+        assert "reference not found: run from the repository's root, where reference/ is shipped" in plan.stdout
