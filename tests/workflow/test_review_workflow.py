@@ -51,3 +51,14 @@ def test_targets_without_a_reference_folder_say_where_it_belongs(tmp_path):
         plan = snakemake("-n", target, "--configfile", str(CONFIGS["default"]), workdir=tmp_path)
         assert plan.returncode != 0
         assert "reference not found: run from the repository's root, where reference/ is shipped" in plan.stdout
+
+
+def test_review_target_fails_on_a_changed_file_and_keeps_the_rebuilt_ones(tiny_reference, tmp_path):
+    shutil.copytree(tiny_reference["reference"], tmp_path / "reference")
+    claims = tmp_path / "reference" / "paper_figures" / "claims.md"
+    claims.write_text(claims.read_text() + "an edit\n")
+    result = snakemake("--cores", "2", "review", "--configfile", str(CONFIGS["default"]), workdir=tmp_path)
+    assert result.returncode != 0
+    assert "claims.md: differs (shipped " in result.stdout, result.stdout[-3000:]
+    rebuilt = tmp_path / "results" / "review" / "paper_figures"
+    assert sorted(p.name for p in rebuilt.iterdir()) == sorted(PAPER_FIGURE_FILES)  # left to compare by hand

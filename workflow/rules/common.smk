@@ -13,7 +13,6 @@ from sparsyfed import record
 from sparsyfed.analysis.collect import table_files
 from sparsyfed.analysis.commands import (
     FIGURE_FORMATS,
-    PAPER_FIGURE_FILES,
     REPORT,
     TABLE_FORMATS,
     TABLE_NAMES,

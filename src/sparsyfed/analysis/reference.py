@@ -285,9 +285,23 @@ def compare(shipped_dir: Path, rebuilt: list[Path], provenance: dict) -> list[Fi
             checks.append(FileCheck(name, EQUAL))
         elif name in FIGURE_FILES and figure_note:
             checks.append(FileCheck(name, DIFFERS, figure_note, expected=True))
-        else:
+        elif name in FIGURE_FILES:
             checks.append(FileCheck(name, DIFFERS))
+        else:
+            checks.append(FileCheck(name, DIFFERS, first_difference(shipped_dir / name, rebuilt_dir / name)))
     return checks
+
+
+def first_difference(shipped: Path, rebuilt: Path, width: int = 80) -> str:
+    """Where two text files first differ: 'line 12: shipped "...", rebuilt "..."' (lines cut to `width`)."""
+    a, b = shipped.read_text().splitlines(), rebuilt.read_text().splitlines()
+    for i, (x, y) in enumerate(zip(a, b, strict=False), 1):
+        if x != y:
+            start = max(0, next(j for j, (p, q) in enumerate(zip(x + "\0", y + "\0", strict=False)) if p != q) - 20)
+            return f"line {i}: shipped {x[start:start + width]!r}, rebuilt {y[start:start + width]!r}"
+    if len(a) != len(b):
+        return f"shipped {len(a)} lines, rebuilt {len(b)}"
+    return "line endings differ"
 
 
 def render_review(result: Review) -> str:
