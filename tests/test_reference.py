@@ -225,3 +225,32 @@ def test_bad_input_is_a_one_line_error(argv, message, tiny_reference, tmp_path, 
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and err.startswith("sparsyfed: error: "), err
     assert message.format(**names) in err
+
+
+# ---------------------------------------------------------------- the report
+
+
+def test_report_shows_every_output_with_its_caption(tiny_reference):
+    folder = tiny_reference["reference"] / "paper_figures"
+    page = (folder / "report.md").read_text()
+    lines = page.splitlines()
+    assert lines[0] == "# SparsyFed reproduction: the report"
+    cores = json.loads((folder.parent / "provenance.json").read_text())["machine"]["cores"]
+    assert re.fullmatch(r"Scale: \*\*tiny test grid\*\*: Fashion-MNIST with small_cnn; 10 clients × 20 samples, 3 per "
+                        r"round; 3 rounds; 2 seeds; 6 runs, all finished\. Compute: \d+ s of runs \(sum of their wall "
+                        rf"times\), 60 s elapsed on {cores} cores\.", lines[2]), lines[2]
+    # the claim verdicts, one row per claim
+    assert sum(line.startswith(f"| {n} | ") for n in range(1, 6) for line in lines) == 5
+    # every linked file exists beside the page
+    links = re.findall(r"\]\(([^)]+)\)", page)
+    assert links and all((folder / link).is_file() for link in links)
+    for name in ("table1", "table2", "paper_comparison", "paper_shape"):
+        assert f"[{name}.csv]({name}.csv)" in page and f"[{name}.tex]({name}.tex)" in page
+        body = (folder / f"{name}.md").read_text().splitlines()
+        assert "\n".join("##" + line if line.startswith("#") else line for line in body) in page  # headings deeper
+        first_words = " ".join((CAPTIONS / f"{name}.rst").read_text().split()[:6])
+        assert first_words in page
+    for name in ("accuracy_vs_sparsity", "mask_iou", "partitions"):
+        assert f"]({name}.png)" in page and f"[{name}.pdf]({name}.pdf)" in page
+    assert "### Mask IoU\n" in page
+    assert "- elapsed wall time of the whole grid: 60 s" in page and f"`{tiny_reference['command']}`" in page
