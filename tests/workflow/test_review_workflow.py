@@ -62,3 +62,18 @@ def test_review_target_fails_on_a_changed_file_and_keeps_the_rebuilt_ones(tiny_r
     assert "claims.md: differs (shipped " in result.stdout, result.stdout[-3000:]
     rebuilt = tmp_path / "results" / "review" / "paper_figures"
     assert sorted(p.name for p in rebuilt.iterdir()) == sorted(PAPER_FIGURE_FILES)  # left to compare by hand
+
+
+def test_the_default_grid_compares_itself_with_the_reference_once_it_exists(tiny_reference, tmp_path):
+    """config/config.yaml names reference/tables: without the folder the grid plans as before and says why
+    there is no agreement page; with it (gzipped tables included) the agreement job joins the plan."""
+    plan = snakemake("-n", "--configfile", str(CONFIGS["default"]), workdir=tmp_path)
+    assert plan.returncode == 0, plan.stdout[-3000:]
+    assert "reference_tables: reference/tables not found, so paper_figures/agreement.md is not made" in plan.stdout
+    assert "agreement" not in job_counts(plan.stdout)
+    shutil.copytree(tiny_reference["reference"], tmp_path / "reference")
+    plan = snakemake("-n", "-p", "--configfile", str(CONFIGS["default"]), workdir=tmp_path)
+    assert plan.returncode == 0, plan.stdout[-3000:]
+    assert job_counts(plan.stdout)["agreement"] == 1
+    assert "sparsyfed agreement --tables results/tables --reference reference/tables --out paper_figures" in plan.stdout
+    assert "--agreement paper_figures/agreement.md" in plan.stdout  # the report links it
