@@ -1,5 +1,6 @@
 """A shipped reference: pack a finished grid (analysis/reference.py), review it (rebuild every output from
-the shipped tables and compare), verify it (sparsyfed/verify.py: rerun runs and compare them exactly).
+the shipped tables and compare; the `review` target runs it whole, tests/workflow/test_review_workflow.py),
+verify it (sparsyfed/verify.py: rerun runs and compare them exactly).
 
 The tiny grid of tests/conftest.py is run once and packed (`tiny_reference`); a test that changes a
 reference changes a copy.
@@ -21,7 +22,7 @@ import yaml
 from sparsyfed import record
 from sparsyfed.analysis.collect import collect, read_table
 from sparsyfed.analysis.commands import PAPER_FIGURE_FILES
-from sparsyfed.analysis.reference import DIFFERS, EQUAL, MISSING, NOT_SHIPPED, compare, pack, review
+from sparsyfed.analysis.reference import DIFFERS, EQUAL, MISSING, NOT_SHIPPED, compare, pack
 from sparsyfed.cli import main
 from sparsyfed.errors import UserError
 from sparsyfed.grid import Grid
@@ -109,34 +110,6 @@ def test_pack_refuses_an_unfinished_grid_or_another_config(tiny_reference, tmp_p
 
 
 # ---------------------------------------------------------------- review
-
-
-def test_review_rebuilds_every_file_equal_to_the_shipped_one(tiny_reference, tmp_path):
-    ref = tiny_reference["reference"]
-    result = review(ref, tmp_path / "review", CAPTIONS)
-    assert [c.name for c in result.checks] == sorted(PAPER_FIGURE_FILES)
-    assert all(c.status == EQUAL for c in result.checks) and not result.failures
-    for name in PAPER_FIGURE_FILES:  # independently of `compare`
-        rebuilt = tmp_path / "review" / "paper_figures" / name
-        assert rebuilt.read_bytes() == (ref / "paper_figures" / name).read_bytes(), name
-    page = (tmp_path / "review" / "review.md").read_text()
-    assert f"{len(PAPER_FIGURE_FILES)} of {len(PAPER_FIGURE_FILES)} files rebuilt" in page
-    assert "| report.md | equal |" in page
-
-
-def test_review_names_each_file_that_differs(tiny_reference, tmp_path, capsys):
-    ref = copy_of(tiny_reference["reference"], tmp_path)
-    table = ref / "paper_figures" / "table1.md"
-    table.write_text(table.read_text().replace("Top-K", "Top-k"))
-    (ref / "paper_figures" / "old_figure.png").write_bytes(b"not made any more")
-    code = main(["review", "--reference", str(ref), "--out", str(tmp_path / "out"), "--captions", str(CAPTIONS)])
-    out = capsys.readouterr().out
-    assert code == 1
-    assert re.search(r"^table1\.md: differs \(line 9: shipped '[^']*\| Top-k \|[^']*', rebuilt '[^']*\| Top-K \|",
-                     out, flags=re.M), out
-    assert "old_figure.png: not rebuilt\n" in out
-    assert f"review: {len(PAPER_FIGURE_FILES) - 1} of {len(PAPER_FIGURE_FILES) + 1} files rebuilt" in out
-    assert "; 2 differ" in out
 
 
 def test_compare_reports_figures_of_another_matplotlib_as_expected(tmp_path):

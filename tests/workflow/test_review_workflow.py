@@ -1,10 +1,12 @@
-"""The `review` and `verify` targets on a packed reference (the tiny grid of tests/conftest.py):
-review rebuilds every output without torch, both plan one job, and without a reference folder they
-say where it should be."""
+"""The `review` and `verify` targets on a packed reference (the tiny grid of tests/conftest.py): review
+rebuilds every output without torch and fails naming each file that differs, verify plans one job, and
+without a reference folder they say where it belongs; the default grid's agreement page appears with the
+reference's tables."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -35,6 +37,9 @@ def test_review_target_rebuilds_the_reference_without_torch(tiny_reference, tmp_
     assert verdict in result.stdout and verdict in (work / "logs" / "review.log").read_text()
     rebuilt = work / "results" / "review" / "paper_figures"
     assert sorted(p.name for p in rebuilt.iterdir()) == sorted(PAPER_FIGURE_FILES)
+    for name in PAPER_FIGURE_FILES:  # independently of the comparison the command makes
+        assert (rebuilt / name).read_bytes() == (work / "reference" / "paper_figures" / name).read_bytes(), name
+    assert "| report.md | equal |" in (work / "results" / "review" / "review.md").read_text()
     assert not (work / "results" / "runs").exists()
 
 
@@ -46,20 +51,26 @@ def test_verify_target_plans_one_job(tiny_reference, tmp_path):
     assert "sparsyfed verify --reference reference --threads" in plan.stdout
 
 
-def test_targets_without_a_reference_folder_say_where_it_belongs(tmp_path):
-    for target in ("review", "verify"):
-        plan = snakemake("-n", target, "--configfile", str(CONFIGS["default"]), workdir=tmp_path)
-        assert plan.returncode != 0
-        assert "reference not found: run from the repository's root, where reference/ is shipped" in plan.stdout
+def test_review_without_a_reference_folder_says_where_it_belongs(tmp_path):
+    plan = snakemake("-n", "review", "--configfile", str(CONFIGS["tiny"]), workdir=tmp_path)
+    assert plan.returncode != 0
+    assert "reference not found: run from the repository's root, where reference/ is shipped" in plan.stdout
 
 
-def test_review_target_fails_on_a_changed_file_and_keeps_the_rebuilt_ones(tiny_reference, tmp_path):
+def test_review_target_fails_naming_each_file_that_differs_and_keeps_the_rebuilt_ones(tiny_reference, tmp_path):
     shutil.copytree(tiny_reference["reference"], tmp_path / "reference")
-    claims = tmp_path / "reference" / "paper_figures" / "claims.md"
-    claims.write_text(claims.read_text() + "an edit\n")
+    table = tmp_path / "reference" / "paper_figures" / "table1.md"
+    table.write_text(table.read_text().replace("Top-K", "Top-k"))
+    (tmp_path / "reference" / "paper_figures" / "old_figure.png").write_bytes(b"not made any more")
     result = snakemake("--cores", "2", "review", "--configfile", str(CONFIGS["default"]), workdir=tmp_path)
     assert result.returncode != 0
-    assert "claims.md: differs (shipped " in result.stdout, result.stdout[-3000:]
+    out = result.stdout
+    assert re.search(r"^table1\.md: differs \(line 9: shipped '[^']*\| Top-k \|[^']*', rebuilt '[^']*\| Top-K \|",
+                     out, flags=re.M), out[-3000:]
+    assert "\nold_figure.png: not rebuilt\n" in out
+    n = len(PAPER_FIGURE_FILES)
+    assert f"review: {n - 1} of {n + 1} files rebuilt in results/review/paper_figures equal" in out
+    assert "; 2 differ" in out
     rebuilt = tmp_path / "results" / "review" / "paper_figures"
     assert sorted(p.name for p in rebuilt.iterdir()) == sorted(PAPER_FIGURE_FILES)  # left to compare by hand
 

@@ -100,7 +100,8 @@ def cmd_pack(args: argparse.Namespace) -> int:
 
     command = (f"sparsyfed reference-pack --results {args.results} --config {args.config} "
                f"--elapsed-s {args.elapsed_s:g} --out {args.out}")
-    _print([pack(args.results, args.config, args.elapsed_s, args.out, _captions(args.captions), command)])
+    _print([pack(args.results, args.config, args.elapsed_s, args.out, _captions(args.captions), command,
+                 progress=lambda path: print(f"built {path.name}", flush=True))])
     return 0
 
 

@@ -98,8 +98,8 @@ def render_report(tables_dir: str | Path, figures_dir: str | Path, out_file: str
             + caption(captions_dir, "claims")]
     if agreement is not None:
         out += ["", "## Agreement with the reference grid", "",
-                f"How far this grid's claim verdicts and method rankings agree with those of the reference grid "
-                f"(the same cells trained longer): [{Path(agreement).name}]({link(Path(agreement))})."]
+                f"How far this grid's claim verdicts and per-cell method rankings agree with the reference "
+                f"grid's: [{Path(agreement).name}]({link(Path(agreement))})."]
     out += ["", "## Tables"]
     for name in TABLE_NAMES:
         out += ["", *_demoted(_read_output(figures_dir, f"{name}.md")), "", caption(captions_dir, name),
