@@ -5,6 +5,7 @@
 #   snakemake --cores all                                   default grid (Fashion-MNIST, CPU)
 #   snakemake --cores all --configfile config/paper.yaml    the paper's grid (use profiles/slurm)
 #   snakemake --cores all smoke | tables | figures          partial targets
+#   snakemake --cores all review | verify                   the shipped reference/: rebuild | rerun
 #   snakemake --report report.html                          HTML report of the figures and tables
 #
 # Results layout (every path names its grid point; numbers as in the config: 0.95, 1000, 0.1):
@@ -22,6 +23,9 @@
 #   results/tables/{rounds,runs,layers,mask_iou,partitions}.csv  tidy tables (`sparsyfed collect`)
 #   paper_figures/{table1,table2,paper_comparison,paper_shape}.{csv,md,tex}  paper tables
 #   paper_figures/{figure}.{pdf,png}, paper_figures/claims.md    paper figures, claim checks
+#   paper_figures/report.md                                      every result with its scale and captions
+#   paper_figures/agreement.{md,csv}                             against reference_tables (when it exists)
+#   results/review/, results/verify/                             targets `review`, `verify` (reference/)
 #   logs/{rule}/{wildcards}.log                                  one log per job, named like its output
 #       e.g. logs/simulate_run/{dataset}/alpha{alpha}/{method}/s{sparsity}/seed{seed}.log,
 #       logs/tables/{table}.log, logs/figures/{figure}.log, logs/collect_tables.log
@@ -45,6 +49,8 @@ include: "workflow/rules/simulate.smk"
 include: "workflow/rules/collect.smk"
 include: "workflow/rules/tables.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/report.smk"
+include: "workflow/rules/review.smk"
 
 
 localrules:
@@ -52,6 +58,7 @@ localrules:
     tables,
     figures,
     smoke,
+    review,
 
 
 rule all:

@@ -14,6 +14,8 @@ from sparsyfed.errors import UserError
 from sparsyfed.io import check_out
 
 # What a default of None (or 0) means, as the help shows it.
+# `sparsyfed verify` draws this many runs, with this seed, unless told otherwise ("a few minutes of work").
+VERIFY_K, VERIFY_SEED = 3, 0
 _DEFAULT_TEXT = {"data_root": "none", "samples_per_client": "floor(N_train/N)",
                  "partition": "none: computed in memory", "lr_horizon": "rounds", "threads": "0 = all cores"}
 
@@ -119,6 +121,14 @@ def _cmd_data(args) -> int:
     return 0
 
 
+def _cmd_verify(args) -> int:
+    from sparsyfed.verify import MATCH, verify
+
+    checks = verify(args.reference, args.out, k=args.k, seed=args.seed, points=args.point, threads=args.threads,
+                    data_root=args.data_root, say=lambda line: print(line, flush=True))
+    return 0 if all(c.result == MATCH for c in checks) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sparsyfed", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"sparsyfed {__version__}")
@@ -153,6 +163,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-root", default=None, help="folder holding <dataset>/")
     p.add_argument("--out", required=True, metavar="FILE", help="output .json")
     p.set_defaults(func=_cmd_data)
+
+    p = sub.add_parser("verify", help="rerun runs of a shipped reference and check they give its numbers exactly",
+                       description="Rerun grid points of a reference folder (made by `sparsyfed reference-pack`) "
+                                   "with the settings its config.yaml gives them, and compare each run's per-round "
+                                   "table with the shipped one, every column but the timing ones, exactly. Exits 1 "
+                                   "if one differs, naming the first round and column that do.")
+    p.add_argument("--reference", default="reference", metavar="DIR", help="the reference folder [reference]")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--k", type=int, default=VERIFY_K, help=f"runs drawn at random [{VERIFY_K}]")
+    which.add_argument("--point", nargs="+", metavar="POINT",
+                       help="runs named like their folder, e.g. fashion_mnist/alpha0.1/sparsyfed/s0.95/seed5378")
+    p.add_argument("--seed", type=int, default=VERIFY_SEED, help=f"seed of the random draw [{VERIFY_SEED}]")
+    p.add_argument("--threads", type=int, default=0, help="cores per run; never changes a number [0 = all]")
+    p.add_argument("--data-root", default=None, metavar="DIR",
+                   help="folder holding <dataset>/ [the reference config's data_root]")
+    p.add_argument("--out", default="results/verify", metavar="DIR",
+                   help="folder for the reruns and verify.csv [results/verify]")
+    p.set_defaults(func=_cmd_verify)
 
     register_analysis(sub)
     return parser

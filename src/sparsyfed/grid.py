@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from sparsyfed import catalog
+from sparsyfed.config import RunConfig, run_identity
 from sparsyfed.errors import UserError
 from sparsyfed.io import write_text
 
@@ -28,6 +29,10 @@ PARTITION = "results/partitions/{dataset}/alpha{alpha}_n{clients}_seed{pseed}.np
 SETTINGS = "settings.yaml"  # in a run folder, beside what the run writes (sparsyfed.record)
 # The reference method (dense) has no target sparsity: it runs once per dataset x alpha x seed, as s0.
 REFERENCE_SPARSITY = "0"
+# Settings that say where a run finds its inputs, not what they are: the same data found elsewhere, or
+# the partition computed in memory rather than read from its file (same function, same arguments),
+# give the same run, number for number.
+PLACE_SETTINGS = ("data_root", "partition")
 
 _NUMBER = r"[0-9]+(?:\.[0-9]+)?"
 # What each number in a path looks like (Snakemake's wildcard constraints; `parse_run_dir`).
@@ -142,6 +147,46 @@ class Grid:
             "method_params": dict(sorted(c["method_params"].get(method, {}).items())),
         }
         return dict(sorted(settings.items()))
+
+    def rerun_config(self, point: dict[str, str], *, threads: int = 0, data_root: str | None = None) -> RunConfig:
+        """The run at `point` (wildcard values) as `sparsyfed.runner.run` takes it, to rerun it anywhere: its
+        settings, but its partition computed in memory, its data looked for in `data_root` (default: the
+        config's) and `threads` cores (0: all), none of which changes a number."""
+        settings = self.settings(**point)
+        settings.update(partition=None, threads=threads,
+                        data_root=settings["data_root"] if data_root is None else str(data_root))
+        return RunConfig(**settings)
+
+
+def run_differences(expected: dict[str, Any], ran: dict[str, Any]) -> list[str]:
+    """The settings in which two runs' configs (`RunConfig.to_dict()`, e.g. a summary.json's) differ, but
+    for threads and PLACE_SETTINGS, as 'key: A in the config, B in the run' texts."""
+    a, b = run_identity(expected), run_identity(ran)
+    unset = object()
+    return [f"{key}: {a.get(key, '(unset)')!r} in the config, {b.get(key, '(unset)')!r} in the run"
+            for key in sorted(set(a) | set(b)) if key not in PLACE_SETTINGS and a.get(key, unset) != b.get(key, unset)]
+
+
+def load_workflow_config(path: str | Path, option: str = "--config") -> dict:
+    """A complete workflow config file (e.g. a reference's config.yaml) as a dict, checked to build its
+    grid and every run's settings; UserError naming the file and what it lacks."""
+    path = Path(path)
+    try:
+        config = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise UserError(f"{option}: {path} not found; pass the workflow config the grid ran") from None
+    except (OSError, yaml.YAMLError) as exc:
+        raise UserError(f"{option}: {path} is not readable YAML ({str(exc).splitlines()[0]})") from None
+    if not isinstance(config, dict):
+        raise UserError(f"{option}: {path} must hold a mapping (a workflow config, like config/config.yaml)")
+    try:
+        grid = Grid(config)
+        for point in grid.points():
+            grid.settings(**point)
+    except (KeyError, TypeError) as exc:
+        raise UserError(f"{option}: {path} lacks {exc} (or has it in the wrong shape); pass the complete workflow "
+                        "config the grid ran (every config of this repository writes every key)") from None
+    return config
 
 
 def write_settings(path: str | Path, settings: dict[str, Any], log: str | Path | None = None) -> None:

@@ -41,6 +41,10 @@ TIMING_COLUMNS = ("round_wall_s",)  # wall-clock measurements: differ between ot
 LAYER_COLUMNS = ("round", "layer", "role", "layer_type", "numel", "density", "regrowth_local")
 
 TIDY_TABLES = ("rounds", "runs", "layers", "mask_iou", "partitions")
+# Column of the tidy runs table that names the scale of the grid its runs belong to (the workflow
+# config's `scale`: "default grid", "reference grid", "paper grid"), so that every page made from
+# the tidy tables alone (a shipped reference's included) says which scale it shows.
+SCALE = "scale"
 
 
 _MASK_FILE = re.compile(r"round_(\d+)\.npy")

@@ -2,6 +2,7 @@
 
 import argparse
 
+import pandas as pd
 import pytest
 
 from sparsyfed.analysis.commands import TABLE_NAMES, register
@@ -54,4 +55,22 @@ def test_bad_input_is_a_user_error(tmp_path):
         args.func(args)
     args = _parse(["collect", "--runs", tmp_path / "x", "--out", tmp_path / "t", "--max-masks", "0"])
     with pytest.raises(UserError, match="--max-masks"):
+        args.func(args)
+
+
+def test_agreement_command_writes_the_page_and_the_pairs(grid, tmp_path, capsys):
+    args = _parse(["agreement", "--tables", grid["tables"], "--reference", grid["tables"], "--out", tmp_path])
+    assert args.func(args) == 0
+    assert capsys.readouterr().out.split() == [str(tmp_path / "agreement.md"), str(tmp_path / "agreement.csv")]
+    pairs = pd.read_csv(tmp_path / "agreement.csv")
+    conclusive = int(pairs["conclusive"].sum())
+    assert conclusive > 0 and pairs["agrees"].all()  # a grid agrees with itself on every pair
+    page = (tmp_path / "agreement.md").read_text()
+    assert f"| pairs of methods (conclusive in the reference) | {conclusive} / {conclusive} (100 %) |" in page
+
+
+def test_report_needs_the_outputs_it_shows(grid, tmp_path):
+    args = _parse(["report", "--tables", grid["tables"], "--figures", tmp_path, "--out", tmp_path / "report.md",
+                   "--captions", "workflow/report"])
+    with pytest.raises(UserError, match=r"--figures: .*table1\.md not found; make every table and figure before"):
         args.func(args)

@@ -28,6 +28,7 @@ SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
 CONFIGS = {
     "default": REPO / "config" / "config.yaml",
     "paper": REPO / "config" / "paper.yaml",
+    "reference": REPO / "config" / "reference.yaml",
     "tiny": REPO / "tests" / "workflow" / "config_tiny.yaml",
 }
 
@@ -71,6 +72,7 @@ def expected_counts(config: dict) -> dict[str, int]:
         "simulate_run": datasets * alphas * seeds * per_cell,
         "collect_tables": 1,
         "tables_claims": 1,
+        "report_page": 1,
         "all": 1,
     }
     counts.update({f"tables_{name}": 1 for name in TABLE_NAMES})
@@ -110,8 +112,8 @@ def test_paper_grid_size():
     """The paper's grid: 3 datasets x (5 sparse methods x 5 sparsities + dense) x 3 alphas x 3 seeds."""
     config = load("paper")
     assert expected_counts(config)["simulate_run"] == 3 * (5 * 5 + 1) * 3 * 3 == 702
-    # + data 3, partitions 9, collect, 4 tables, claims, 7 figures, all; one settings file per run
-    assert expected_counts(config)["total"] == 728 + 702
+    # + data 3, partitions 9, collect, 4 tables, claims, 7 figures, report, all; one settings file per run
+    assert expected_counts(config)["total"] == 729 + 702
 
 
 def test_paths_name_the_grid_point(default_plan):
@@ -219,7 +221,7 @@ def test_bad_config_stops_snakemake_naming_the_key(edit, names, tmp_path):
         assert name in result.stdout, result.stdout[-2000:]
 
 
-@pytest.mark.parametrize("name", ["default", "paper", "tiny"])
+@pytest.mark.parametrize("name", ["default", "paper", "reference", "tiny"])
 def test_configs_write_every_section(name):
     """Snakemake merges a --configfile into config/config.yaml key by key, so a section missing
     from paper.yaml would silently take the laptop value: every config writes them all."""
@@ -257,8 +259,9 @@ def test_every_report_output_has_a_caption():
 
 
 def test_tiny_config_end_to_end(tmp_path):
-    """The whole DAG of the tiny config on CPU: every table and figure; then editing one figure
-    module reruns that figure only; then the HTML report builds.
+    """The whole DAG of the tiny config on CPU: every table and figure and the report page; then naming
+    reference tables adds the agreement page; editing one figure module reruns that figure (and the
+    page showing it) only; then the HTML report builds.
 
     The package is copied and put first on PYTHONPATH, so that its figure module can be edited
     without touching the source tree (the jobs' `sparsyfed` command imports the copy too)."""
@@ -281,12 +284,16 @@ def test_tiny_config_end_to_end(tmp_path):
     wanted = [work / "results" / "tables" / f"{t}.csv" for t in record.TIDY_TABLES]
     wanted += [work / "paper_figures" / f"{t}.{ext}" for t in TABLE_NAMES for ext in ("csv", "md", "tex")]
     wanted += [work / "paper_figures" / f"{f}.{ext}" for f in FIGURES for ext in ("pdf", "png")]
-    wanted += [work / "paper_figures" / "claims.md"]
+    wanted += [work / "paper_figures" / "claims.md", work / "paper_figures" / "report.md"]
     missing = [str(p.relative_to(work)) for p in wanted if not p.is_file() or p.stat().st_size == 0]
     assert not missing
     runs = pd.read_csv(work / "results" / "tables" / "runs.csv")
     assert len(runs) == expected["simulate_run"]
     assert (runs["status"] == "ok").all(), runs[["method", "sparsity", "status", "error"]]
+    assert set(runs[record.SCALE]) == {config["scale"]}  # the collect rule passes the config's scale
+    for page in ("claims.md", "report.md"):
+        assert f"\n\nScale: **{config['scale']}**: Fashion-MNIST with small_cnn; 10 clients × 20 samples" \
+            in (work / "paper_figures" / page).read_text(), page
     assert not list(work.glob("results/runs/**/checkpoint.pt"))  # finished runs leave no checkpoint
     assert (work / "logs" / "simulate_run").is_dir() and (work / "results" / "benchmarks" / "simulate_run").is_dir()
 
@@ -294,17 +301,27 @@ def test_tiny_config_end_to_end(tmp_path):
     plan = snakemake("-n", "--configfile", str(CONFIGS["tiny"]), workdir=work, env=env)
     assert plan.returncode == 0 and "Nothing to be done" in plan.stdout, plan.stdout[-3000:]
 
-    # Editing one figure module reruns that figure only
+    # Naming a reference grid's tables (here the grid's own) adds the agreement page, and the report links it;
+    # the plans below keep naming them
+    tiny = ["--configfile", str(CONFIGS["tiny"]), "--config", "reference_tables=results/tables"]
+    result = snakemake("--cores", "2", *tiny, workdir=work, env=env)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert job_counts(result.stdout) == {"agreement": 1, "report_page": 1, "all": 1, "total": 3}
+    assert "[agreement.md](agreement.md)" in (work / "paper_figures" / "report.md").read_text()
+    agreement = (work / "paper_figures" / "agreement.md").read_text()
+    assert "| cells (every conclusive pair in the same order) |" in agreement
+
+    # Editing one figure module reruns that figure (and the report page showing it) only
     module = package / "sparsyfed" / "analysis" / "figures" / "regrowth.py"
     module.write_text(module.read_text() + "\n# restyled\n")
-    plan = snakemake("-n", "--configfile", str(CONFIGS["tiny"]), workdir=work, env=env)
+    plan = snakemake("-n", *tiny, workdir=work, env=env)
     assert plan.returncode == 0, plan.stdout[-3000:]
-    assert job_counts(plan.stdout) == {"figures_regrowth": 1, "all": 1, "total": 2}
+    assert job_counts(plan.stdout) == {"figures_regrowth": 1, "report_page": 1, "all": 1, "total": 3}
 
     # Editing the shared statistics reruns every table, figure and the claims, but no run and not collect
     stats = package / "sparsyfed" / "analysis" / "stats.py"
     stats.write_text(stats.read_text() + "\n# edited\n")
-    plan = snakemake("-n", "--configfile", str(CONFIGS["tiny"]), workdir=work, env=env)
+    plan = snakemake("-n", *tiny, workdir=work, env=env)
     counts = job_counts(plan.stdout)
     assert {k for k in counts if k.startswith("figures_")} == {f"figures_{f}" for f in FIGURES}
     assert counts["tables_claims"] == 1 and "collect_tables" not in counts and "simulate_run" not in counts
@@ -312,6 +329,7 @@ def test_tiny_config_end_to_end(tmp_path):
     # Changing one method's setting reruns exactly that method's runs (their settings files change)
     changed = load("tiny")
     changed["method_params"]["zerofl"]["mask_ratio"] = 0.05
+    changed["reference_tables"] = "results/tables"
     config = tmp_path / "changed.yaml"
     config.write_text(yaml.safe_dump(changed))
     plan = snakemake("-n", "-p", "--configfile", str(config), workdir=work, env=env)

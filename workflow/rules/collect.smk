@@ -4,7 +4,8 @@
 
 rule collect_tables:
     """Run folders + partition files -> rounds, runs, layers, mask_iou and partitions tables.
-    Failed runs enter runs.csv with their status, so the tables mark them instead of stopping.
+    Failed runs enter runs.csv with their status, so the tables mark them instead of stopping;
+    every row of runs.csv names the config's scale.
     """
     input:
         runs=all_run_summaries(),
@@ -25,6 +26,7 @@ rule collect_tables:
     params:
         runs=lambda wildcards, input: [os.path.dirname(f) for f in input.runs],
         out=lambda wildcards, output: os.path.dirname(output[0]),
+        scale=config["scale"],
     shell:
         "sparsyfed collect --runs {params.runs:q} --partitions {input.partitions:q}"
-        " --out {params.out:q} > {log:q} 2>&1"
+        " --scale {params.scale:q} --out {params.out:q} > {log:q} 2>&1"

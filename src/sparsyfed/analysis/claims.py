@@ -37,6 +37,7 @@ from sparsyfed.analysis.cells import (
 )
 from sparsyfed.analysis.claims_page import render_claims
 from sparsyfed.analysis.collect import GRID, read_table
+from sparsyfed.analysis.scale import read_partitions, scale_line
 from sparsyfed.analysis.stats import ok_values, t_interval
 from sparsyfed.analysis.verdicts import INCONCLUSIVE, Check, Need, combine
 from sparsyfed.io import write_text
@@ -424,9 +425,11 @@ def evaluate_claims(runs: pd.DataFrame, rounds: pd.DataFrame | None = None,
             claim5(runs, rounds)]
 
 
-def write_claims(tables_dir: str | Path, out_file: str | Path) -> Path:
-    """Evaluate the claims on the tidy tables in `tables_dir`; write the Markdown page to `out_file`."""
+def write_claims(tables_dir: str | Path, out_file: str | Path, provenance: dict | None = None) -> Path:
+    """Evaluate the claims on the tidy tables in `tables_dir`; write the Markdown page to `out_file`.
+    `provenance` (a packed reference's provenance.json) adds the grid's elapsed time to the scale line."""
     runs = read_table(tables_dir, "runs")
     results = evaluate_claims(runs, read_table(tables_dir, "rounds"), read_table(tables_dir, "layers"))
-    write_text(out_file, render_claims(results, runs))
+    line = scale_line(runs, read_partitions(tables_dir), provenance)
+    write_text(out_file, render_claims(results, runs, line))
     return Path(out_file)

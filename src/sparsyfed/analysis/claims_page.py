@@ -1,5 +1,5 @@
-"""The Markdown claims page: a summary table, then per claim its verdict, rule, test, every judged
-comparison in words, the numbers shown beside it, the runs that failed and the provenance."""
+"""The Markdown claims page: the scale line, a summary table, then per claim its verdict, rule, test,
+every judged comparison in words, the numbers shown beside it, the runs that failed and the provenance."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ _PROVENANCE = [("prov_device_name", "device"), ("prov_device", "torch device"), 
                ("prov_git_commit", "git commit"), ("prov_platform", "platform"), ("prov_hostname", "host")]
 
 
-def _provenance_lines(runs: pd.DataFrame) -> list[str]:
+def provenance_lines(runs: pd.DataFrame) -> list[str]:
+    """Markdown list items: the hardware and versions the runs recorded, and their total wall time."""
     ran = runs[runs["status"] != "missing"] if len(runs) else runs
     lines = []
     for col, label in _PROVENANCE:
@@ -68,10 +69,13 @@ def _claim_section(r) -> list[str]:
     return out
 
 
-def render_claims(results: Sequence, runs: pd.DataFrame) -> str:
-    """The Markdown claims page for `results` (ClaimResult list) measured on `runs`."""
+def render_claims(results: Sequence, runs: pd.DataFrame, scale_line: str | None = None) -> str:
+    """The Markdown claims page for `results` (ClaimResult list) measured on `runs`; `scale_line`
+    (`scale.scale_line`) opens it."""
     n_ok = int((runs["status"] == record.OK).sum()) if len(runs) else 0
-    out = ["# Headline claims of SparsyFed, checked on our runs", "",
+    out = ["# Headline claims of SparsyFed, checked on our runs", ""]
+    out += [scale_line, ""] if scale_line else []
+    out += [
            f"Measured on {n_ok} finished runs of {len(runs)} collected. Accuracies in %. Authors' accuracies: "
            f"{names.AUTHORS_SOURCE}; other authors' figures from the paper text and reviews. The paper gives no "
            "tolerances: each claim states the rule we test it by.", "",
@@ -91,5 +95,5 @@ def render_claims(results: Sequence, runs: pd.DataFrame) -> str:
     out += ["", "## Runs that failed, diverged or are missing", ""]
     out += _bad_runs_lines(runs)
     out += ["", "## Hardware and versions (from the runs' provenance)", ""]
-    out += _provenance_lines(runs)
+    out += provenance_lines(runs)
     return "\n".join(out) + "\n"

@@ -3,7 +3,8 @@
 `collect(run_dirs, partition_files, out_dir)` writes five CSV files (atomically) into `out_dir`:
 
     rounds.csv      one row per run and round: GRID + status + every column of the run's rounds.csv
-    runs.csv        one row per run, also for failed, diverged and missing runs (RUN_COLUMNS)
+    runs.csv        one row per run, also for failed, diverged and missing runs (RUN_COLUMNS), with
+                    the scale of the grid (`record.SCALE`) when the caller names it
     layers.csv      GRID + round, layer, numel, density (per-layer density of the global model)
     mask_iou.csv    GRID + round_a, round_b, iou: the round x round IoU of the saved global masks
     partitions.csv  dataset, alpha, num_clients, partition_seed, client, class, count
@@ -12,7 +13,8 @@ A run's grid point is read from `summary.json`'s config; a folder without summar
 finished, or never started) gets a runs.csv row with status "missing" and the grid point named by
 its path, if it follows the workflow's layout (`grid.RUN_LAYOUT`). The reference method (dense) is
 recorded at sparsity 0 whatever its config says (it has no target sparsity). File and column names
-of a run folder are `sparsyfed.record`'s.
+of a run folder are `sparsyfed.record`'s. `read_table` reads a table back from NAME.csv or, as a
+shipped reference stores its large tables, NAME.csv.gz.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ RUN_COLUMNS = GRID + [
     "status", "error", "rounds", "rounds_completed", "num_clients", "clients_per_round", "method_params",
     "final_test_acc", "final_test_loss", "final_global_sparsity", "final_global_sparsity_all",
     "regrowth_local_mean", "regrowth_pruned_mean", "regrowth_global_mean",
-    "cum_bytes_down", "cum_bytes_up", "cum_authors_comm_params", "flops_rel_mean", "wall_s", "run_dir",
+    "cum_bytes_down", "cum_bytes_up", "cum_authors_comm_params", "flops_rel_mean", "wall_s", "run_dir", record.SCALE,
 ]
 INT_COLUMNS = ["seed", "rounds", "rounds_completed", "num_clients", "clients_per_round"]
 IOU_COLUMNS = GRID + ["round_a", "round_b", "iou"]
@@ -47,6 +49,8 @@ PARTITION_COLUMNS = ["dataset", "alpha", "num_clients", "partition_seed", "clien
 
 # Masks per run entering the round x round IoU matrix: evenly spaced, first and last kept.
 MAX_MASKS = 64
+# A tidy table is NAME.csv, or NAME.csv.gz (gzipped; pandas reads both), e.g. in a shipped reference.
+TABLE_SUFFIXES = (".csv", ".csv.gz")
 
 
 # ---------------------------------------------------------------- finding run folders
@@ -175,19 +179,21 @@ def _masks(run_dir: Path, max_masks: int) -> tuple[list[int], list[np.ndarray]]:
     return rounds, packed
 
 
-def read_run(run_dir: str | Path, max_masks: int = MAX_MASKS) -> dict:
+def read_run(run_dir: str | Path, max_masks: int = MAX_MASKS, root: str | Path | None = None) -> dict:
     """Read one run folder into {'run': row dict, 'rounds': frame, 'layers': frame, 'mask_iou': frame}.
 
-    The frames are empty for a missing run. Raises UserError for a corrupt folder.
+    The frames are empty for a missing run; the row's `run_dir` is the folder's path relative to
+    `root` when given. Raises UserError for a corrupt folder.
     """
     run_dir = Path(run_dir)
+    shown = (run_dir.relative_to(root) if root is not None else run_dir).as_posix()
     empty = {"rounds": pd.DataFrame(), "layers": pd.DataFrame(), "mask_iou": pd.DataFrame()}
     summary_path = run_dir / record.SUMMARY
     if not summary_path.exists():
         grid = _grid_from_path(run_dir)
         row = {k: math.nan for k in RUN_COLUMNS} | grid
         row.update(status=record.MISSING, error=f"no {record.SUMMARY} (run not finished or not started)",
-                   run_dir=run_dir.as_posix())
+                   run_dir=shown)
         return {"run": _normalise(row), **empty}
 
     summary = _read_json(summary_path)
@@ -233,7 +239,7 @@ def read_run(run_dir: str | Path, max_masks: int = MAX_MASKS) -> dict:
         cum_authors_comm_params=final_value("cum_authors_comm_params"),
         flops_rel_mean=_mean(rounds, "flops_rel"),
         wall_s=_number(provenance.get("wall_s", summary.get("wall_s"))),
-        run_dir=run_dir.as_posix(),
+        run_dir=shown,
     )
     for col in REGROWTH:
         row[f"{col}_mean"] = _mean(rounds, col)
@@ -321,7 +327,7 @@ def _check_unique(runs: pd.DataFrame) -> None:
 
 
 def collect(run_dirs: Iterable[str | Path], partition_files: Iterable[str | Path], out_dir: str | Path,
-            max_masks: int = MAX_MASKS) -> dict[str, Path]:
+            max_masks: int = MAX_MASKS, scale: str | None = None, root: str | Path | None = None) -> dict[str, Path]:
     """Read runs and partitions and write the five tidy tables into `out_dir`.
 
     Parameters
@@ -330,13 +336,16 @@ def collect(run_dirs: Iterable[str | Path], partition_files: Iterable[str | Path
     partition_files : partition .npz files (may be empty).
     out_dir : output folder (created).
     max_masks : at most this many saved masks per run enter the IoU matrix (evenly spaced).
+    scale : the scale of the grid (`record.SCALE` of every row of runs.csv; empty when None).
+    root : run folders are named in runs.csv relative to this folder (they must lie under it).
 
     Returns table name -> path written.
     """
     check_out(out_dir, folder=True)
-    parts = [read_run(d, max_masks) for d in find_run_dirs(run_dirs)]
+    parts = [read_run(d, max_masks, root) for d in find_run_dirs(run_dirs)]
     runs = pd.DataFrame([p["run"] for p in parts])
     runs = _concat([runs], RUN_COLUMNS)
+    runs[record.SCALE] = scale
     if len(runs):
         _check_unique(runs)
         runs = runs.sort_values(["dataset", "alpha", "method", "sparsity", "seed"], na_position="last",
@@ -358,14 +367,29 @@ def collect(run_dirs: Iterable[str | Path], partition_files: Iterable[str | Path
     return written
 
 
-def read_table(tables_dir: str | Path, name: str) -> pd.DataFrame:
-    """Read the tidy table `name` (one of `record.TIDY_TABLES`) written by `collect`; UserError if it is absent."""
-    path = Path(tables_dir) / f"{name}.csv"
-    if not path.exists():
+def table_files(tables_dir: str | Path, name: str) -> list[Path]:
+    """The files of tidy table `name` in `tables_dir`: [NAME.csv] or [NAME.csv.gz] (both: a stale one; none: [])."""
+    return [path for suffix in TABLE_SUFFIXES if (path := Path(tables_dir) / f"{name}{suffix}").exists()]
+
+
+def table_path(tables_dir: str | Path, name: str) -> Path:
+    """The one file of tidy table `name` in `tables_dir` (NAME.csv or NAME.csv.gz); UserError if none or both."""
+    found = table_files(tables_dir, name)
+    if len(found) > 1:
+        raise UserError(f"--tables: both {found[0]} and {found[1]} exist; delete the stale one")
+    if not found:
+        path = Path(tables_dir) / f"{name}.csv"
         raise UserError(f"--tables: {path} not found; run `sparsyfed collect --out {tables_dir}` first")
+    return found[0]
+
+
+def read_table(tables_dir: str | Path, name: str) -> pd.DataFrame:
+    """Read the tidy table `name` (one of `record.TIDY_TABLES`) written by `collect`, from NAME.csv or
+    NAME.csv.gz; UserError if it is absent or unreadable."""
+    path = table_path(tables_dir, name)
     try:
         frame = pd.read_csv(path, keep_default_na=True)
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+    except (OSError, EOFError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise UserError(f"--tables: {path} is not a readable CSV ({str(exc).splitlines()[0]}); "
                         "rerun `sparsyfed collect`") from None
     for col in ("alpha", "sparsity"):
@@ -373,7 +397,7 @@ def read_table(tables_dir: str | Path, name: str) -> pd.DataFrame:
             frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
     if "seed" in frame.columns:
         frame["seed"] = pd.to_numeric(frame["seed"], errors="coerce").astype("Int64")
-    for col in ("dataset", "method", "model", "status", "error"):
+    for col in ("dataset", "method", "model", "status", "error", record.SCALE):
         if col in frame.columns:
             frame[col] = frame[col].astype(object)
     return frame

@@ -1,14 +1,19 @@
-"""The analysis subcommands of the `sparsyfed` CLI: collect, table, figure, claims.
+"""The analysis subcommands of the `sparsyfed` CLI: collect, table, figure, claims, report, agreement,
+reference-pack and review (none imports torch).
 
 `register(subparsers)` adds them to the CLI's argparse subparsers; each sets `func` to its
 handler, which takes the parsed arguments, writes its outputs atomically, prints the paths it
 wrote (one per line) and raises `UserError` for bad input. Heavy imports (pandas, matplotlib)
 happen inside the handlers so that `sparsyfed --help` stays fast.
 
-    sparsyfed collect --runs DIR [DIR ...] [--partitions FILE [FILE ...]] --out DIR
+    sparsyfed collect --runs DIR [DIR ...] [--partitions FILE [FILE ...]] [--scale TEXT] --out DIR
     sparsyfed table {table1,table2,paper_comparison,paper_shape,all} --tables DIR --out DIR
     sparsyfed figure {accuracy_vs_sparsity,...,partitions,all} --tables DIR --out DIR
-    sparsyfed claims --tables DIR --out FILE
+    sparsyfed claims --tables DIR [--provenance FILE] --out FILE
+    sparsyfed report --tables DIR --figures DIR --captions DIR [--agreement FILE] [--provenance FILE] --out FILE
+    sparsyfed agreement --tables DIR --reference DIR --out DIR
+    sparsyfed reference-pack --results DIR --config FILE --elapsed-s SECONDS --out DIR [--captions DIR]
+    sparsyfed review [--reference DIR] [--out DIR] [--captions DIR]
 """
 
 from __future__ import annotations
@@ -20,6 +25,14 @@ from sparsyfed.analysis.figures import FIGURES
 from sparsyfed.io import check_out
 
 TABLE_NAMES = ("table1", "table2", "paper_comparison", "paper_shape")
+TABLE_FORMATS, FIGURE_FORMATS = ("csv", "md", "tex"), ("pdf", "png")
+CLAIMS, REPORT = "claims.md", "report.md"
+# Every file of a paper_figures folder, in the order `analysis.reference.build_paper_figures` builds them
+# (the report last: it shows the others).
+PAPER_FIGURE_FILES = (
+    tuple(f"{name}.{ext}" for name in TABLE_NAMES for ext in TABLE_FORMATS) + (CLAIMS,)
+    + tuple(f"{name}.{ext}" for name in FIGURES for ext in FIGURE_FORMATS) + (REPORT,)
+)
 
 
 def _print(paths) -> None:
@@ -33,7 +46,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
     if args.max_masks < 1:
         raise UserError(f"--max-masks: must be >= 1, got {args.max_masks}")
-    _print(collect(args.runs, args.partitions or [], args.out, max_masks=args.max_masks).values())
+    _print(collect(args.runs, args.partitions or [], args.out, max_masks=args.max_masks, scale=args.scale).values())
     return 0
 
 
@@ -57,10 +70,63 @@ def cmd_figure(args: argparse.Namespace) -> int:
 
 def cmd_claims(args: argparse.Namespace) -> int:
     from sparsyfed.analysis.claims import write_claims
+    from sparsyfed.analysis.scale import load_provenance
 
     check_out(args.out, folder=False)
-    _print([write_claims(args.tables, args.out)])
+    _print([write_claims(args.tables, args.out, load_provenance(args.provenance))])
     return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from sparsyfed.analysis.report import write_report
+    from sparsyfed.analysis.scale import load_provenance
+
+    check_out(args.out, folder=False)
+    _print([write_report(args.tables, args.figures, args.out, _captions(args.captions),
+                         load_provenance(args.provenance), args.agreement)])
+    return 0
+
+
+def cmd_agreement(args: argparse.Namespace) -> int:
+    from sparsyfed.analysis.agreement import write_agreement
+
+    check_out(args.out, folder=True)
+    _print(write_agreement(args.tables, args.reference, args.out))
+    return 0
+
+
+def cmd_pack(args: argparse.Namespace) -> int:
+    from sparsyfed.analysis.reference import pack
+
+    command = (f"sparsyfed reference-pack --results {args.results} --config {args.config} "
+               f"--elapsed-s {args.elapsed_s:g} --out {args.out}")
+    _print([pack(args.results, args.config, args.elapsed_s, args.out, _captions(args.captions), command,
+                 progress=lambda path: print(f"built {path.name}", flush=True))])
+    return 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    import time
+
+    from sparsyfed.analysis.reference import review
+
+    t0 = time.perf_counter()
+    result = review(args.reference, args.out, _captions(args.captions))
+    for check in result.checks:
+        if check.status != "equal":
+            print(f"{check.name}: {check.status}{f' ({check.note})' if check.note else ''}")
+    print(f"review: {result.summary()} ({time.perf_counter() - t0:.1f} s; {args.out / 'review.md'})")
+    return 1 if result.failures else 0
+
+
+def _captions(folder: Path) -> Path:
+    """The workflow's report captions (workflow/report/*.rst), which the report shows under each output."""
+    from sparsyfed.errors import UserError
+
+    if not folder.is_dir():
+        raise UserError(f"--captions: {folder} not found; run from the repository's root or pass "
+                        "--captions <repository>/workflow/report")
+    return folder
 
 
 def _tables_option(p) -> None:
@@ -81,6 +147,8 @@ def register(subparsers) -> None:
     p.add_argument("--out", required=True, metavar="DIR", type=Path, help="folder for the tidy tables")
     p.add_argument("--max-masks", type=int, default=64, metavar="K",
                    help="at most K saved masks per run enter the round x round IoU matrix (default 64)")
+    p.add_argument("--scale", metavar="TEXT",
+                   help="the scale of the grid, stored in runs.csv and named on every page (e.g. 'default grid')")
     p.set_defaults(func=cmd_collect)
 
     p = subparsers.add_parser(
@@ -104,5 +172,68 @@ def register(subparsers) -> None:
         "claims", help="the Markdown page checking the paper's headline claims",
         description="Check the five headline claims (SPEC section 7) against runs.csv; write a Markdown page.")
     _tables_option(p)
+    _provenance_option(p)
     p.add_argument("--out", required=True, metavar="FILE", type=Path, help="the Markdown file to write")
     p.set_defaults(func=cmd_claims)
+
+    p = subparsers.add_parser(
+        "report", help="the report page: scale, claim verdicts, every table and figure with its caption",
+        description="Write one Markdown page showing the grid's results: its scale, setting and compute, the "
+                    "claim verdicts, every paper table and figure (made first, into --figures) with its caption, "
+                    "and the provenance.")
+    _tables_option(p)
+    p.add_argument("--figures", required=True, metavar="DIR", type=Path,
+                   help="the folder holding the paper tables and figures (`sparsyfed table/figure/claims`)")
+    _captions_option(p)
+    p.add_argument("--agreement", metavar="FILE", type=Path, help="the agreement page to link (`sparsyfed agreement`)")
+    _provenance_option(p)
+    p.add_argument("--out", required=True, metavar="FILE", type=Path, help="the Markdown file to write")
+    p.set_defaults(func=cmd_report)
+
+    p = subparsers.add_parser(
+        "agreement", help="how far a grid's claim verdicts and method rankings agree with a reference grid's",
+        description="Compare the tidy tables of a grid with those of a reference grid of the same cells; write "
+                    "agreement.md and agreement.csv into --out.")
+    _tables_option(p)
+    p.add_argument("--reference", required=True, metavar="DIR", type=Path,
+                   help="the reference grid's tidy tables (e.g. reference/tables)")
+    p.add_argument("--out", required=True, metavar="DIR", type=Path, help="folder for agreement.md and agreement.csv")
+    p.set_defaults(func=cmd_agreement)
+
+    p = subparsers.add_parser(
+        "reference-pack", help="pack a finished grid into a reference folder (tables, figures, provenance)",
+        description="Collect the runs of the config's grid from the folder the workflow ran in, check that every "
+                    "run finished with the config's settings, and write the reference folder: README.md, "
+                    "config.yaml, provenance.json, tables/ (large tables gzipped) and paper_figures/ (built from "
+                    "tables/ as `sparsyfed review` builds them). An existing reference folder is replaced.")
+    p.add_argument("--results", required=True, metavar="DIR", type=Path,
+                   help="the folder the workflow ran in (it holds results/runs and results/partitions)")
+    p.add_argument("--config", required=True, metavar="FILE", type=Path, help="the workflow config the grid ran")
+    p.add_argument("--elapsed-s", required=True, metavar="SECONDS", type=float,
+                   help="the wall time the whole grid took, in seconds (recorded in provenance.json)")
+    p.add_argument("--out", required=True, metavar="DIR", type=Path, help="the reference folder (e.g. reference)")
+    _captions_option(p)
+    p.set_defaults(func=cmd_pack)
+
+    p = subparsers.add_parser(
+        "review", help="rebuild every output of a shipped reference from its tables and compare with the shipped",
+        description="Rebuild every paper table, figure, the claims page and the report from the reference's tidy "
+                    "tables into --out/paper_figures, compare each file byte for byte with the shipped one, and "
+                    "write --out/review.md. Exits 1 if a file differs (figures of another matplotlib version "
+                    "than the reference's are reported, not counted). Runs nothing and imports no torch.")
+    p.add_argument("--reference", default=Path("reference"), metavar="DIR", type=Path,
+                   help="the reference folder (default: reference)")
+    p.add_argument("--out", default=Path("results/review"), metavar="DIR", type=Path,
+                   help="folder for the rebuilt files and review.md (default: results/review)")
+    _captions_option(p)
+    p.set_defaults(func=cmd_review)
+
+
+def _provenance_option(p) -> None:
+    p.add_argument("--provenance", metavar="FILE", type=Path,
+                   help="a packed reference's provenance.json (adds the grid's elapsed time to the scale line)")
+
+
+def _captions_option(p) -> None:
+    p.add_argument("--captions", default=Path("workflow/report"), metavar="DIR", type=Path,
+                   help="the workflow's report captions (default: workflow/report)")

@@ -4,27 +4,12 @@ from __future__ import annotations
 
 import platform
 import socket
-import subprocess
-from pathlib import Path
 
 import numpy as np
 import torch
 
 import sparsyfed
-
-
-def git_commit() -> str | None:
-    """The commit of the source checkout the package was imported from (None outside git)."""
-    src = Path(sparsyfed.__file__).resolve().parent
-    try:
-        out = subprocess.run(["git", "-C", str(src), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
-        dirty = subprocess.run(["git", "-C", str(src), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=5)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if out.returncode != 0:
-        return None
-    return out.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+from sparsyfed.revision import git_commit
 
 
 def device_name(device: torch.device) -> str:

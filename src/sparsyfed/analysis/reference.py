@@ -1,0 +1,327 @@
+"""A shipped reference grid: pack a finished grid into a small folder, and review it (rebuild and compare).
+
+A reference folder (the repository's `reference/`, see its README.md) holds
+
+    README.md         what the folder is, its scale, how to review and verify it (from reference_readme.md)
+    config.yaml       the workflow config the grid ran, byte for byte
+    provenance.json   versions, machine, the runs' total and the grid's elapsed wall time, the pack command
+    tables/           the tidy tables of `sparsyfed collect`; a table over GZIP_OVER_BYTES as NAME.csv.gz
+    paper_figures/    PAPER_FIGURE_FILES: every paper table (csv, md, tex), claims.md, every figure
+                      (pdf, png) and report.md, built from tables/ by `build_paper_figures`
+
+`pack` collects the grid's run folders into tables/ with the same function as the workflow, checks
+that every run finished with the settings the config gives it (so that `sparsyfed verify` reruns it
+exactly), then builds paper_figures/ from the packed tables. `review` builds paper_figures/ again from
+the shipped tables, with the same function, and compares every file with the shipped one byte for
+byte. Neither runs a simulation or imports torch. Outputs are deterministic: tables and pages are
+text, figures are written without dates (`style.save`), gzip members without a name or time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import json
+import os
+import platform
+import shutil
+import string
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+
+import sparsyfed
+from sparsyfed import catalog, record
+from sparsyfed.analysis.claims import write_claims
+from sparsyfed.analysis.collect import collect, read_table
+from sparsyfed.analysis.commands import CLAIMS, FIGURE_FORMATS, PAPER_FIGURE_FILES, REPORT, TABLE_NAMES
+from sparsyfed.analysis.figures import FIGURES, make_figure
+from sparsyfed.analysis.report import write_report
+from sparsyfed.analysis.scale import duration, load_provenance, run_seconds, scale_line
+from sparsyfed.analysis.tables import write_table
+from sparsyfed.errors import UserError
+from sparsyfed.grid import RUN_LAYOUT, Grid, load_workflow_config, run_differences
+from sparsyfed.io import atomic_path, check_out, write_json, write_text
+from sparsyfed.revision import git_commit
+
+CONFIG, PROVENANCE, README = "config.yaml", "provenance.json", "README.md"
+TABLES, PAPER_FIGURES = "tables", "paper_figures"
+# Tidy tables larger than this are shipped gzipped (layers.csv of 144 runs x 30 rounds is about 5 MB, 0.3 MB
+# gzipped); smaller ones stay plain CSV, readable on the repository's web page.
+GZIP_OVER_BYTES = 1_000_000
+# paper_figures/ holds PAPER_FIGURE_FILES (declared in analysis.commands, where the workflow reads them too).
+FIGURE_FILES = tuple(f for f in PAPER_FIGURE_FILES if f.rsplit(".", 1)[1] in FIGURE_FORMATS)
+
+
+# ---------------------------------------------------------------- building
+
+def build_paper_figures(tables_dir: str | Path, out_dir: str | Path, captions_dir: str | Path,
+                        provenance: dict | None = None, progress=None) -> list[Path]:
+    """Every paper table, the claims page, every figure and the report from the tidy tables in `tables_dir`,
+    in one process, into `out_dir` (PAPER_FIGURE_FILES). `provenance` is a packed reference's provenance.json;
+    `progress(path)` is called after each file."""
+    out_dir = Path(out_dir)
+    written: list[Path] = []
+
+    def done(paths):
+        for path in paths:
+            written.append(Path(path))
+            if progress is not None:
+                progress(Path(path))
+
+    for name in TABLE_NAMES:
+        done(write_table(name, tables_dir, out_dir))
+    done([write_claims(tables_dir, out_dir / CLAIMS, provenance)])
+    for name in FIGURES:
+        done(make_figure(name, tables_dir, out_dir))
+    done([write_report(tables_dir, out_dir, out_dir / REPORT, captions_dir, provenance)])
+    return written
+
+
+# ---------------------------------------------------------------- packing
+
+def gzip_file(path: Path) -> Path:
+    """Replace `path` by `path`.gz, reproducibly (no file name or time in the gzip header)."""
+    target = path.with_name(path.name + ".gz")
+    with atomic_path(target) as tmp, open(path, "rb") as src, open(tmp, "wb") as raw, \
+            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as gz:
+        shutil.copyfileobj(src, gz)
+    path.unlink()
+    return target
+
+
+def cpu_model() -> str:
+    """The CPU's model name (Linux: /proc/cpuinfo), else what `platform` knows."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
+def _distinct(runs: pd.DataFrame, column: str) -> list[str]:
+    return sorted({str(v) for v in runs[column].dropna()}) if column in runs.columns else []
+
+
+def provenance_of(runs: pd.DataFrame, results_dir: Path, grid: Grid, elapsed_s: float, command: str) -> dict:
+    """provenance.json of a packed grid: what the runs recorded, what made the tables and figures, the time."""
+    summaries = [results_dir / d / record.SUMMARY for d in grid.run_dirs()]
+    finished = max(p.stat().st_mtime for p in summaries)
+    ran = runs[runs["status"] != record.MISSING]
+    return {
+        "scale": str(grid.config["scale"]),
+        "runs": len(runs),
+        "runs_ok": int((runs["status"] == record.OK).sum()),
+        "run_wall_s": run_seconds(runs),
+        "elapsed_s": float(elapsed_s),
+        "finished": datetime.fromtimestamp(finished, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "machine": {"cpu_model": cpu_model(), "cores": os.cpu_count()},
+        "runs_recorded": {key: _distinct(ran, f"prov_{key}") for key in
+                          ("git_commit", "package_version", "python", "torch", "numpy", "device", "threads")},
+        "analysis": {"sparsyfed": sparsyfed.__version__, "git_commit": git_commit(),
+                     "python": platform.python_version(), "numpy": np.__version__, "pandas": pd.__version__,
+                     "matplotlib": matplotlib.__version__},
+        "command": command,
+    }
+
+
+def _check_runs(runs: pd.DataFrame, results_dir: Path, grid: Grid, config_file: Path) -> None:
+    """Every run of the grid finished (ok, diverged or failed) with the settings `grid` gives it."""
+    missing = runs[runs["status"] == record.MISSING]
+    if len(missing):
+        raise UserError(f"--results: {len(missing)} of the {len(runs)} runs of {config_file}'s grid have not finished "
+                        f"(first: {results_dir / missing['run_dir'].iloc[0]}); finish the grid before packing it")
+    for point, run_dir in zip(grid.points(), grid.run_dirs(), strict=True):
+        summary = results_dir / run_dir / record.SUMMARY
+        ran = json.loads(summary.read_text()).get("config") or {}
+        diffs = run_differences(grid.rerun_config(point).to_dict(), ran)
+        if diffs:
+            raise UserError(f"--config: {config_file} is not the config {summary} ran ({diffs[0]}); pass the "
+                            "workflow config the grid ran")
+
+
+def _fill_readme(provenance: dict, line: str, grid: Grid) -> str:
+    """README.md of the folder: reference_readme.md with this grid's scale, times and an example point."""
+    template = resources.files("sparsyfed.analysis").joinpath("reference_readme.md").read_text()
+    points = grid.points()
+    example = next((p for p in points if catalog.method(p["method"]).role == catalog.PROPOSED), points[0])
+    cores = provenance["machine"]["cores"]
+    return string.Template(template).substitute(
+        scale=provenance["scale"], scale_line=line, command=provenance["command"],
+        finished=provenance["finished"], runs=provenance["runs"], tables=TABLES, paper_figures=PAPER_FIGURES,
+        gzip_mb=f"{GZIP_OVER_BYTES / 1e6:g}", mean_run=duration(provenance["run_wall_s"] / provenance["runs"]),
+        elapsed=f"{duration(provenance['elapsed_s'])} on {cores} cores", example_point=RUN_LAYOUT.format(**example))
+
+
+def _staging(out_dir: Path) -> Path:
+    """A new empty folder beside `out_dir`, after checking that `out_dir` may be replaced."""
+    check_out(out_dir, folder=True)
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / PROVENANCE).is_file():
+        raise UserError(f"--out: {out_dir} exists and is not a reference folder (no {PROVENANCE}); choose a new "
+                        "or empty folder")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.packing."))
+
+
+def _replace(stage: Path, out_dir: Path) -> None:
+    """Put `stage` in place of `out_dir` (whose old files go, so none survives from an earlier pack)."""
+    old = None
+    if out_dir.exists():
+        old = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.old."))
+        os.replace(out_dir, old / "folder")
+    os.replace(stage, out_dir)
+    if old is not None:
+        shutil.rmtree(old)
+
+
+def pack(results_dir: str | Path, config_file: str | Path, elapsed_s: float, out_dir: str | Path,
+         captions_dir: str | Path, command: str, gzip_over: int = GZIP_OVER_BYTES, progress=None) -> Path:
+    """Pack the finished grid of `config_file` in `results_dir` (the workflow's working directory) into the
+    reference folder `out_dir` (module docstring). `elapsed_s` is the wall time the whole grid took,
+    `command` the command line recorded in provenance.json. Returns `out_dir`."""
+    results_dir, config_file, out_dir = Path(results_dir), Path(config_file), Path(out_dir)
+    if not (elapsed_s > 0):
+        raise UserError(f"--elapsed-s: must be > 0 (the grid's wall time in seconds), got {elapsed_s}")
+    if not (results_dir / "results" / "runs").is_dir():
+        raise UserError(f"--results: {results_dir} has no results/runs; pass the folder the workflow ran in")
+    config = load_workflow_config(config_file)
+    if not config.get("scale"):
+        raise UserError(f"--config: {config_file} names no `scale`; add one (e.g. scale: reference grid)")
+    grid = Grid(config)
+    partitions = [results_dir / p for p in grid.partitions()]
+    absent = [p for p in partitions if not p.is_file()]
+    if absent:
+        raise UserError(f"--results: partition {absent[0]} not found; finish the grid before packing it")
+    stage = _staging(out_dir)
+    try:
+        tables = stage / TABLES
+        collect([results_dir / d for d in grid.run_dirs()], partitions, tables, scale=config["scale"],
+                root=results_dir)
+        runs = read_table(tables, "runs")
+        _check_runs(runs, results_dir, grid, config_file)
+        for name in record.TIDY_TABLES:
+            path = tables / f"{name}.csv"
+            if path.stat().st_size > gzip_over:
+                gzip_file(path)
+        shutil.copyfile(config_file, stage / CONFIG)
+        provenance = provenance_of(runs, results_dir, grid, elapsed_s, command)
+        write_json(stage / PROVENANCE, provenance)
+        build_paper_figures(tables, stage / PAPER_FIGURES, captions_dir, provenance, progress)
+        line = scale_line(runs, read_table(tables, "partitions"), provenance)
+        write_text(stage / README, _fill_readme(provenance, line, grid))
+        _replace(stage, out_dir)
+    finally:
+        if stage.exists():
+            shutil.rmtree(stage)
+    return out_dir
+
+
+# ---------------------------------------------------------------- reviewing
+
+EQUAL, DIFFERS, MISSING, NOT_SHIPPED = "equal", "differs", "not rebuilt", "not shipped"
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    name: str
+    status: str  # EQUAL, DIFFERS, MISSING (shipped, not rebuilt), NOT_SHIPPED (rebuilt, not shipped)
+    note: str = ""  # why a difference is expected
+    expected: bool = False  # a difference explained by another library version (not a failure)
+
+
+@dataclass(frozen=True)
+class Review:
+    reference: Path
+    out_dir: Path
+    checks: list[FileCheck]
+
+    @property
+    def failures(self) -> list[FileCheck]:
+        return [c for c in self.checks if c.status != EQUAL and not c.expected]
+
+    def summary(self) -> str:
+        equal = sum(c.status == EQUAL for c in self.checks)
+        text = (f"{equal} of {len(self.checks)} files rebuilt in {self.out_dir} equal the shipped ones in "
+                f"{self.reference / PAPER_FIGURES}")
+        expected = [c for c in self.checks if c.status != EQUAL and c.expected]
+        if expected:
+            text += f"; {len(expected)} differ as expected ({expected[0].note})"
+        return text + (f"; {len(self.failures)} differ" if self.failures else "")
+
+
+def check_reference(reference: str | Path) -> Path:
+    """`reference` if it is a packed reference folder; UserError naming what is missing."""
+    reference = Path(reference)
+    if not reference.is_dir():
+        raise UserError(f"--reference: {reference} not found; pass a reference folder made by `sparsyfed "
+                        "reference-pack` (the repository's reference/)")
+    for part in (CONFIG, PROVENANCE, TABLES, PAPER_FIGURES):
+        if not (reference / part).exists():
+            raise UserError(f"--reference: {reference} has no {part}; pass a folder made by `sparsyfed reference-pack`")
+    return reference
+
+
+def compare(shipped_dir: Path, rebuilt: list[Path], provenance: dict) -> list[FileCheck]:
+    """Every shipped file and every file just rebuilt (`rebuilt`, in one folder), compared byte for byte."""
+    shipped = {p.name for p in shipped_dir.iterdir() if p.is_file()}
+    rebuilt_dir = rebuilt[0].parent
+    rebuilt = {p.name for p in rebuilt}
+    ours, theirs = matplotlib.__version__, (provenance.get("analysis") or {}).get("matplotlib")
+    figure_note = (f"figures drawn with matplotlib {ours} here, {theirs} in the reference: not comparable byte "
+                   "for byte" if theirs and theirs != ours else "")
+    checks = []
+    for name in sorted(shipped | rebuilt):
+        if name not in rebuilt:
+            checks.append(FileCheck(name, MISSING))
+        elif name not in shipped:
+            checks.append(FileCheck(name, NOT_SHIPPED))
+        elif (shipped_dir / name).read_bytes() == (rebuilt_dir / name).read_bytes():
+            checks.append(FileCheck(name, EQUAL))
+        elif name in FIGURE_FILES and figure_note:
+            checks.append(FileCheck(name, DIFFERS, figure_note, expected=True))
+        elif name in FIGURE_FILES:
+            checks.append(FileCheck(name, DIFFERS))
+        else:
+            checks.append(FileCheck(name, DIFFERS, first_difference(shipped_dir / name, rebuilt_dir / name)))
+    return checks
+
+
+def first_difference(shipped: Path, rebuilt: Path, width: int = 80) -> str:
+    """Where two text files first differ: 'line 12: shipped "...", rebuilt "..."' (lines cut to `width`)."""
+    a, b = shipped.read_text().splitlines(), rebuilt.read_text().splitlines()
+    for i, (x, y) in enumerate(zip(a, b, strict=False), 1):
+        if x != y:
+            start = max(0, next(j for j, (p, q) in enumerate(zip(x + "\0", y + "\0", strict=False)) if p != q) - 20)
+            return f"line {i}: shipped {x[start:start + width]!r}, rebuilt {y[start:start + width]!r}"
+    if len(a) != len(b):
+        return f"shipped {len(a)} lines, rebuilt {len(b)}"
+    return "line endings differ"
+
+
+def render_review(result: Review) -> str:
+    out = ["# Review of the shipped reference", "",
+           f"Every table, figure, the claims page and the report rebuilt from `{result.reference / TABLES}` into "
+           f"`{result.out_dir}` and compared byte for byte with `{result.reference / PAPER_FIGURES}`: "
+           f"{result.summary()}.", "", "| File | Rebuilt |", "|---|---|"]
+    out += [f"| {c.name} | {c.status}{f' ({c.note})' if c.note else ''} |" for c in result.checks]
+    return "\n".join(out) + "\n"
+
+
+def review(reference: str | Path, out_dir: str | Path, captions_dir: str | Path, progress=None) -> Review:
+    """Rebuild paper_figures/ of the reference folder from its tables into `out_dir`/paper_figures, compare
+    each file with the shipped one, and write `out_dir`/review.md."""
+    reference, out_dir = check_reference(reference), Path(out_dir)
+    check_out(out_dir, folder=True)
+    provenance = load_provenance(reference / PROVENANCE)
+    rebuilt = out_dir / PAPER_FIGURES
+    written = build_paper_figures(reference / TABLES, rebuilt, captions_dir, provenance, progress)
+    result = Review(reference, rebuilt, compare(reference / PAPER_FIGURES, written, provenance))
+    write_text(out_dir / "review.md", render_review(result))
+    return result
+

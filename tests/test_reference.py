@@ -1,0 +1,229 @@
+"""A shipped reference: pack a finished grid (analysis/reference.py), review it (rebuild every output from
+the shipped tables and compare; the `review` target runs it whole, tests/workflow/test_review_workflow.py),
+verify it (sparsyfed/verify.py: rerun runs and compare them exactly).
+
+The tiny grid of tests/conftest.py is run once and packed (`tiny_reference`); a test that changes a
+reference changes a copy.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import shutil
+from pathlib import Path
+
+import matplotlib
+import pandas as pd
+import pytest
+import yaml
+
+from sparsyfed import record
+from sparsyfed.analysis.collect import collect, read_table
+from sparsyfed.analysis.commands import PAPER_FIGURE_FILES
+from sparsyfed.analysis.reference import DIFFERS, EQUAL, MISSING, NOT_SHIPPED, compare, pack
+from sparsyfed.cli import main
+from sparsyfed.errors import UserError
+from sparsyfed.grid import Grid
+from sparsyfed.verify import MATCH, MISMATCH, Reference, verify
+
+REPO = Path(__file__).resolve().parents[1]
+CAPTIONS = REPO / "workflow" / "report"
+POINT = "fashion_mnist/alpha0.1/sparsyfed/s0.9/seed2"
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def copy_of(reference: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(reference, tmp_path / "reference"))
+
+
+def table_bytes(path: Path) -> bytes:
+    return gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+
+
+# ---------------------------------------------------------------- pack
+
+
+def test_pack_writes_the_reference_layout(tiny_reference):
+    ref = tiny_reference["reference"]
+    assert {"README.md", "config.yaml", "provenance.json"} <= set(files(ref))
+    assert sorted(p.name for p in (ref / "paper_figures").iterdir()) == sorted(PAPER_FIGURE_FILES)
+    assert (ref / "config.yaml").read_bytes() == tiny_reference["config"].read_bytes()
+    # each tidy table once, gzipped exactly when it is over the size limit
+    tables = sorted(p.name for p in (ref / "tables").iterdir())
+    assert sorted(name.split(".")[0] for name in tables) == sorted(record.TIDY_TABLES)
+    for name in tables:
+        size = len(table_bytes(ref / "tables" / name))
+        assert name.endswith(".gz") == (size > tiny_reference["gzip_over"]), (name, size)
+    assert any(n.endswith(".csv.gz") for n in tables) and any(n.endswith(".csv") for n in tables)
+
+    prov = json.loads((ref / "provenance.json").read_text())
+    runs = read_table(ref / "tables", "runs")
+    assert (prov["scale"], prov["runs"], prov["runs_ok"], prov["elapsed_s"]) == ("tiny test grid", 6, 6, 60.0)
+    assert prov["run_wall_s"] == pytest.approx(runs["wall_s"].sum())
+    assert prov["analysis"]["matplotlib"] == matplotlib.__version__ and prov["command"] == tiny_reference["command"]
+    assert prov["machine"]["cores"] >= 1 and prov["runs_recorded"]["threads"] == ["1"]
+    readme = (ref / "README.md").read_text()
+    assert readme.startswith("# Shipped results of the tiny test grid\n\nScale: **tiny test grid**: ")
+    assert "--point fashion_mnist/alpha0.1/sparsyfed/s0.9/seed1" in readme and "$" not in readme
+
+
+def test_packed_tables_are_the_workflows(tiny_reference, tmp_path, monkeypatch):
+    """The packed tables are byte for byte what the workflow's collect rule writes for the same runs."""
+    config = yaml.safe_load(tiny_reference["config"].read_text())
+    grid = Grid(config)
+    monkeypatch.chdir(tiny_reference["results"])  # the collect rule names run folders from the workflow's folder
+    collect(grid.run_dirs(), grid.partitions(), tmp_path / "tables", scale=config["scale"])
+    packed = tiny_reference["reference"] / "tables"
+    for name in record.TIDY_TABLES:
+        shipped = next(packed.glob(f"{name}.csv*"))
+        assert table_bytes(shipped) == (tmp_path / "tables" / f"{name}.csv").read_bytes(), name
+    runs = read_table(packed, "runs")
+    assert set(runs[record.SCALE]) == {"tiny test grid"}
+    assert runs["run_dir"].str.startswith("results/runs/fashion_mnist/alpha0.1/").all()
+
+
+def test_pack_is_reproducible_and_replaces_the_folder(tiny_reference, tmp_path):
+    out = copy_of(tiny_reference["reference"], tmp_path)
+    before = files(out)
+    (out / "paper_figures" / "old_figure.png").write_bytes(b"from an earlier pack")
+    pack(tiny_reference["results"], tiny_reference["config"], 60.0, out, CAPTIONS, tiny_reference["command"],
+         gzip_over=tiny_reference["gzip_over"])
+    assert files(out) == before
+    assert not list(tmp_path.glob(".reference.*"))  # no staging folder left behind
+
+
+def test_pack_refuses_an_unfinished_grid_or_another_config(tiny_reference, tmp_path):
+    config = yaml.safe_load(tiny_reference["config"].read_text())
+    args = (tiny_reference["results"], tmp_path / "c.yaml", 60.0, tmp_path / "out", CAPTIONS, "cmd")
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump({**config, "run": {**config["run"], "lr": 0.4}}))
+    with pytest.raises(UserError, match=r"is not the config .*summary.json ran \(lr: 0.4 in the config, 0.5 in"):
+        pack(*args)
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump({**config, "grid": {**config["grid"], "seeds": [1, 2, 3]}}))
+    with pytest.raises(UserError, match=r"3 of the 9 runs .* have not finished \(first: .*/seed3\)"):
+        pack(*args)
+    assert not (tmp_path / "out").exists()
+
+
+# ---------------------------------------------------------------- review
+
+
+def test_compare_reports_figures_of_another_matplotlib_as_expected(tmp_path):
+    shipped, rebuilt = tmp_path / "shipped", tmp_path / "rebuilt"
+    for folder, text in ((shipped, "a"), (rebuilt, "b")):
+        folder.mkdir()
+        for name in ("regrowth.png", "table1.md", "claims.md"):
+            (folder / name).write_text(text if name != "claims.md" else "same")
+    (rebuilt / "report.md").write_text("new")
+    made = sorted(rebuilt.iterdir())
+    same = compare(shipped, made, {"analysis": {"matplotlib": matplotlib.__version__}})
+    assert {c.name: (c.status, c.expected) for c in same} == {
+        "claims.md": (EQUAL, False), "regrowth.png": (DIFFERS, False), "table1.md": (DIFFERS, False),
+        "report.md": (NOT_SHIPPED, False)}
+    older = {c.name: c for c in compare(shipped, made, {"analysis": {"matplotlib": "3.0.0"}})}
+    assert older["regrowth.png"].expected and "3.0.0 in the reference" in older["regrowth.png"].note
+    assert not older["table1.md"].expected  # a table never differs because of matplotlib
+    gone = compare(shipped, [rebuilt / "claims.md"], {})
+    assert {c.name: c.status for c in gone}["table1.md"] == MISSING
+
+
+# ---------------------------------------------------------------- verify
+
+
+def test_verify_reruns_drawn_points_exactly(tiny_reference, tmp_path):
+    lines = []
+    checks = verify(tiny_reference["reference"], tmp_path / "v", k=2, seed=0, threads=2, say=lines.append)
+    assert [c.result for c in checks] == [MATCH, MATCH], checks
+    compared = len(record.ROUND_COLUMNS) - len(record.TIMING_COLUMNS) + 1  # + status
+    assert all((c.rounds, c.columns, c.differing) == (3, compared, 0) for c in checks)
+    assert [line.split(":")[0] for line in lines if line.startswith("[")] == \
+        [f"[1/2] {checks[0].point}", f"[1/2] {checks[0].point}", f"[2/2] {checks[1].point}", f"[2/2] {checks[1].point}"]
+    assert lines[-1].startswith("verify: 2 of 2 runs identical to the shipped ones")
+    table = pd.read_csv(tmp_path / "v" / "verify.csv")
+    assert list(table["point"]) == [c.point for c in checks] and set(table["result"]) == {MATCH}
+
+
+def test_the_draw_is_seeded_and_covers_every_shipped_run(tiny_reference):
+    ref = Reference(tiny_reference["reference"])
+    assert len(ref.shipped_points()) == 6
+    assert ref.choose(3, 0) == ref.choose(3, 0)
+    assert {tuple(p.values()) for k in range(10) for p in ref.choose(1, k)} != {tuple(ref.choose(1, 0)[0].values())}
+    assert ref.choose(6, 5) == ref.shipped_points()
+
+
+def test_verify_names_the_round_and_column_of_an_altered_value(tiny_reference, tmp_path, capsys):
+    ref = copy_of(tiny_reference["reference"], tmp_path)
+    path = next((ref / "tables").glob("rounds.csv*"))
+    rounds = pd.read_csv(path, dtype=str, keep_default_na=False)
+    row = rounds.index[(rounds["method"] == "sparsyfed") & (rounds["seed"] == "2") & (rounds["round"] == "2")][0]
+    original = rounds.loc[row, "train_loss"]
+    altered = repr(float(original) + 1e-9)
+    rounds.loc[row, "train_loss"] = altered
+    rounds.to_csv(path, index=False)  # gzipped again when the name ends in .gz
+    code = main(["verify", "--reference", str(ref), "--point", POINT, "--threads", "1", "--out", str(tmp_path / "v")])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert f"{POINT}: {MISMATCH} at round 2, column train_loss: shipped {altered}, rerun {original} (1 value differ" \
+        in out
+    assert "verify: 0 of 1 runs identical to the shipped ones; 1 differ" in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["verify", "--reference", "{tmp}/none"], "--reference: {tmp}/none not found"),
+    (["verify", "--reference", "{ref}", "--point", "fashion_mnist/alpha0.1/zerofl/s0.9/seed1"],
+     "--point: fashion_mnist/alpha0.1/zerofl/s0.9/seed1 is not a run of {ref}/config.yaml's grid"),
+    (["verify", "--reference", "{ref}", "--point", "sparsyfed-0.9"], "--point: 'sparsyfed-0.9' is not named like"),
+    (["verify", "--reference", "{ref}", "--k", "7"], "--k: 7 exceeds the 6 runs"),
+    (["verify", "--reference", "{ref}", "--k", "0"], "--k: must be >= 1"),
+    (["review", "--reference", "{tmp}/none", "--out", "{tmp}/o"], "--reference: {tmp}/none not found"),
+    (["review", "--reference", "{tmp}", "--out", "{tmp}/o"], "--reference: {tmp} has no config.yaml"),
+    (["reference-pack", "--results", "{tmp}", "--config", "{config}", "--elapsed-s", "5", "--out", "{tmp}/r"],
+     "--results: {tmp} has no results/runs"),
+    (["reference-pack", "--results", "{results}", "--config", "{config}", "--elapsed-s", "5", "--out", "{repo}"],
+     "--out: {repo} exists and is not a reference folder"),
+    (["reference-pack", "--results", "{results}", "--config", "{tmp}/c.yaml", "--elapsed-s", "5", "--out", "{tmp}/r"],
+     "--config: {tmp}/c.yaml not found"),
+    (["reference-pack", "--results", "{results}", "--config", "{config}", "--elapsed-s", "0", "--out", "{tmp}/r"],
+     "--elapsed-s: must be > 0"),
+], ids=["no-reference", "not-in-grid", "bad-point", "k-too-large", "k-zero", "review-no-reference",
+        "review-not-a-reference", "pack-no-results", "pack-out-not-a-reference", "pack-no-config", "pack-elapsed"])
+def test_bad_input_is_a_one_line_error(argv, message, tiny_reference, tmp_path, capsys):
+    names = {"tmp": tmp_path, "ref": tiny_reference["reference"], "results": tiny_reference["results"],
+             "config": tiny_reference["config"], "repo": REPO}
+    code = main([a.format(**names) for a in argv])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and err.startswith("sparsyfed: error: "), err
+    assert message.format(**names) in err
+
+
+# ---------------------------------------------------------------- the report
+
+
+def test_report_shows_every_output_with_its_caption(tiny_reference):
+    folder = tiny_reference["reference"] / "paper_figures"
+    page = (folder / "report.md").read_text()
+    lines = page.splitlines()
+    assert lines[0] == "# SparsyFed reproduction: the report"
+    cores = json.loads((folder.parent / "provenance.json").read_text())["machine"]["cores"]
+    assert re.fullmatch(r"Scale: \*\*tiny test grid\*\*: Fashion-MNIST with small_cnn; 10 clients × 20 samples, 3 per "
+                        r"round; 3 rounds; 2 seeds; 6 runs, all finished\. Compute: \d+ s of runs \(sum of their wall "
+                        rf"times\), 60 s elapsed on {cores} cores\.", lines[2]), lines[2]
+    # the claim verdicts, one row per claim
+    assert sum(line.startswith(f"| {n} | ") for n in range(1, 6) for line in lines) == 5
+    # every linked file exists beside the page
+    links = re.findall(r"\]\(([^)]+)\)", page)
+    assert links and all((folder / link).is_file() for link in links)
+    for name in ("table1", "table2", "paper_comparison", "paper_shape"):
+        assert f"[{name}.csv]({name}.csv)" in page and f"[{name}.tex]({name}.tex)" in page
+        body = (folder / f"{name}.md").read_text().splitlines()
+        assert "\n".join("##" + line if line.startswith("#") else line for line in body) in page  # headings deeper
+        first_words = " ".join((CAPTIONS / f"{name}.rst").read_text().split()[:6])
+        assert first_words in page
+    for name in ("accuracy_vs_sparsity", "mask_iou", "partitions"):
+        assert f"]({name}.png)" in page and f"[{name}.pdf]({name}.pdf)" in page
+    assert "### Mask IoU\n" in page
+    assert "- elapsed wall time of the whole grid: 60 s" in page and f"`{tiny_reference['command']}`" in page
