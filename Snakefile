@@ -5,6 +5,8 @@
 #   snakemake --cores all                                   default grid (Fashion-MNIST, CPU)
 #   snakemake --cores all --configfile config/paper.yaml    the paper's grid (use profiles/slurm)
 #   snakemake --cores all smoke | tables | figures          partial targets
+#   snakemake --cores all beta_sweep | corrected            experiments beside the grid (not in `all`;
+#                                                           workflow/rules/experiments.smk)
 #   snakemake --report report.html                          HTML report of the figures and tables
 #
 # Results layout (every path names its grid point; numbers as in the config: 0.95, 1000, 0.1):
@@ -45,6 +47,7 @@ include: "workflow/rules/simulate.smk"
 include: "workflow/rules/collect.smk"
 include: "workflow/rules/tables.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/experiments.smk"
 
 
 localrules:

@@ -14,6 +14,9 @@ from sparsyfed.analysis.figures import FIGURES
 from sparsyfed.code_inputs import code_inputs
 from sparsyfed.errors import UserError
 from sparsyfed.grid import (
+    EXPERIMENT_RUNS,
+    EXPERIMENT_TABLES,
+    EXPERIMENTS,
     PARTITION,
     RUN_DIR,
     SETTINGS,
@@ -134,3 +137,36 @@ def get_smoke_output():
 
 def get_final_output():
     return get_table_output() + get_figure_output()
+
+
+# ---------------------------------------------------------------- experiments (experiments.smk)
+
+
+def experiment_summaries(wildcards):
+    runs = GRID.experiment_runs(wildcards.experiment)
+    return [f"{d}/{record.SUMMARY}" for d in runs]
+
+
+def experiment_partitions(wildcards):
+    return GRID.experiment_partitions(wildcards.experiment)
+
+
+def experiment_settings(wildcards):
+    """Every setting of one experiment run (params of its settings job, as for the grid's runs)."""
+    return GRID.experiment_settings(wildcards.experiment, wildcards.run)
+
+
+def experiment_run_inputs(wildcards):
+    settings = experiment_settings(wildcards)
+    return {
+        "data": f"results/data/{settings['dataset']}.json",
+        "partition": settings["partition"],
+    }
+
+
+def experiment_tables(experiment):
+    return expand(
+        f"{EXPERIMENT_TABLES}/{{table}}.csv",
+        experiment=experiment,
+        table=record.TIDY_TABLES,
+    )
