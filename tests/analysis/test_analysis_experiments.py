@@ -151,7 +151,7 @@ def corr(tmp_path_factory):
 
 
 def test_corrected_table_by_hand(corr):
-    tidy, blocks = corrected(*(read_table(corr, t) for t in ("runs", "rounds", "layers")))
+    tidy, blocks = corrected(read_table(corr, "runs"), read_table(corr, "rounds"))
     assert list(zip(tidy["behaviour"], tidy["method"], strict=True)) == [
         ("shortcuts", "sparsyfed"), ("conv_threshold", "sparsyfed"), ("flash_mask", "flash")]
     short = tidy_row(tidy, behaviour="shortcuts")

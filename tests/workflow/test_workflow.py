@@ -147,7 +147,7 @@ def test_fsdd_grid_size():
     assert config["partition"] == {"num_clients": 30, "samples_per_client": 80, "seed": 1337}
 
 
-@pytest.mark.parametrize("name", ["default", "paper", "tiny", "fsdd"])
+@pytest.mark.parametrize("name", ["default", "paper"])  # the tiny config's run end to end below
 @pytest.mark.parametrize("target", ["beta_sweep", "corrected"])
 def test_dry_run_plans_an_experiment(name, target, tmp_path):
     result = snakemake("-n", target, "--configfile", str(CONFIGS[name]), workdir=tmp_path)
@@ -431,7 +431,7 @@ def test_tiny_config_end_to_end(tmp_path):
     # The experiments: the corrected one reuses the grid's runs as its as-ran runs
     plan = snakemake("-n", "corrected", "--configfile", str(CONFIGS["tiny"]), workdir=work, env=env)
     counts = job_counts(plan.stdout)
-    assert counts["simulate_experiment"] == 3 and "simulate_run" not in counts, plan.stdout[-3000:]
+    assert counts["simulate_experiment"] == 1 and "simulate_run" not in counts, plan.stdout[-3000:]
     result = snakemake("--cores", "2", "beta_sweep", "corrected", "--configfile", str(CONFIGS["tiny"]),
                        workdir=work, env=env)
     assert result.returncode == 0, result.stdout[-4000:]
@@ -440,10 +440,10 @@ def test_tiny_config_end_to_end(tmp_path):
             [figures / f"corrected.{ext}" for ext in ("csv", "md", "tex")]:
         assert path.is_file() and path.stat().st_size > 0, path
     sweep = pd.read_csv(figures / "beta_sensitivity.csv")
-    assert list(sweep["exponent"]) == ["1", "1.25", "spectral_mean"] and (sweep["acc_n"] == 1).all()
-    assert 1.0 < sweep["beta"].iloc[2] < 1.25  # the spectral betas the runs recorded
+    assert list(sweep["exponent"]) == ["1", "spectral_mean"] and (sweep["acc_n"] == 1).all()
+    assert 1.0 < sweep["beta"].iloc[1] < 1.25  # the spectral betas the runs recorded
     table = pd.read_csv(figures / "corrected.csv")
-    assert list(zip(table["behaviour"], table["method"], strict=True)) == [
-        ("conv_threshold", "zerofl"), ("conv_threshold", "sparsyfed"), ("flash_mask", "flash")]
+    assert list(zip(table["behaviour"], table["method"], strict=True)) == [("flash_mask", "flash")]
+    assert table["acc_delta_n"].tolist() == [1]
     runs = pd.read_csv(work / "results" / "experiments" / "corrected" / "tables" / "runs.csv")
-    assert runs["run_dir"].str.startswith("results/runs/").sum() == 3  # the grid's runs, as ran
+    assert sorted(runs["run_dir"].str.split("/").str[1]) == ["experiments", "runs"]  # the grid's run, as ran

@@ -305,8 +305,7 @@ def _side_text(r, side: str, value: str, digits: int = 2) -> Cell:
                 flag=DAGGER if r[f"{side}_n_bad"] else "")
 
 
-def corrected(runs: pd.DataFrame, rounds: pd.DataFrame, layers: pd.DataFrame | None = None) -> tuple[
-        pd.DataFrame, list[Block]]:
+def corrected(runs: pd.DataFrame, rounds: pd.DataFrame) -> tuple[pd.DataFrame, list[Block]]:
     """The corrected behaviours' table as (tidy frame, rendered blocks)."""
     tidy = corrected_frame(runs, rounds)
     header = ["Behaviour", "Method", "Dataset", "LDA α", "Sparsity", "Accuracy as ran (%)", "Accuracy corrected (%)",
@@ -366,9 +365,10 @@ def _num(value, digits: int = 2) -> str:
 
 # ---------------------------------------------------------------- writing
 
-TABLES: dict[str, Callable[..., tuple[pd.DataFrame, list[Block]]]] = {
-    "beta_sensitivity": beta_sensitivity,
-    "corrected": corrected,
+# name -> (function, the tidy tables it takes)
+TABLES: dict[str, tuple[Callable[..., tuple[pd.DataFrame, list[Block]]], tuple[str, ...]]] = {
+    "beta_sensitivity": (beta_sensitivity, ("runs", "rounds", "layers")),
+    "corrected": (corrected, ("runs", "rounds")),
 }
 HEADINGS = {"beta_sensitivity": "SparsyFed's sensitivity to its Powerprop exponent β",
             "corrected": "The authors' code against the corrected behaviours"}
@@ -378,7 +378,8 @@ def write_table(name: str, tables_dir: str | Path, out_dir: str | Path) -> list[
     """Build experiment table `name` from the tidy tables in `tables_dir`; write `<name>.csv`, `.md`, `.tex`."""
     if name not in TABLES:
         raise UserError(f"table: unknown experiment table {name!r}; choose one of {sorted(TABLES)}")
-    tidy, blocks = TABLES[name](*(read_table(tables_dir, t) for t in ("runs", "rounds", "layers")))
+    function, inputs = TABLES[name]
+    tidy, blocks = function(*(read_table(tables_dir, t) for t in inputs))
     out_dir = Path(out_dir)
     paths = [out_dir / f"{name}.csv", out_dir / f"{name}.md", out_dir / f"{name}.tex"]
     write_csv(paths[0], tidy)

@@ -5,9 +5,10 @@ global model) and regrowth (`regrowth_local`: weights zero in the received model
 local training, per client and round, mean over rounds 2–T) of SparsyFed against its Powerprop
 exponent β, at one dataset, LDA α and target sparsity (one row of panels per such cell). Points:
 mean over seeds with the 95 % Student-t interval of the mean (no bar for one seed); β = 1 is plain
-weights (Powerprop off); the dotted line marks the paper's β = 1.25. Spectral exponents (diamonds)
-are drawn at the β their clients trained with (layers.csv `beta`, mean over rounds; the horizontal
-bar spans its range over rounds and layers). Only runs that finished are drawn.
+weights (Powerprop off); the dotted line marks the paper's β = 1.25; the β axis is logarithmic.
+Spectral exponents (diamonds) are drawn at the β their clients trained with (layers.csv `beta`, mean
+over rounds; the horizontal bar spans its range over rounds and layers). Only runs that finished
+are drawn.
 
 Reads the beta sweep's `runs.csv`, `rounds.csv` and `layers.csv` (`sparsyfed collect --variants`);
 writes `beta_sensitivity.pdf` and `.png`.
@@ -18,6 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from matplotlib.ticker import NullLocator
 
 from sparsyfed.analysis import names, style
 from sparsyfed.analysis.collect import read_table
@@ -77,9 +79,12 @@ def make(tables_dir: str | Path, out_dir: str | Path) -> list[Path]:
                 if value == "regrowth":
                     ax.set_yscale("symlog", linthresh=1.0)
                     ax.set_ylim(bottom=-0.3)
-                ax.set_xticks(sorted(set(fixed["beta"]) | {1.0}))
-                ax.tick_params(axis="x", labelrotation=60, labelsize=7)
-                ax.set_xlabel("Powerprop exponent β")
+                ax.set_xscale("log", base=2)  # spreads the authors' betas near 1
+                ticks = sorted(set(fixed["beta"]) | {1.0})
+                ax.set_xticks(ticks, [f"{b:g}" for b in ticks])
+                ax.xaxis.set_minor_locator(NullLocator())
+                ax.tick_params(axis="x", labelrotation=45, labelsize=7)
+                ax.set_xlabel("Powerprop exponent β (log scale)")
                 ax.set_ylabel(label)
                 ax.set_title(panel_title(d, a, f"s = {names.sparsity_label(s)}") if j == 0 else "")
         _legend(fig, axes)
