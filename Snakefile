@@ -6,6 +6,8 @@
 #   snakemake --cores all --configfile config/paper.yaml    the paper's grid (use profiles/slurm)
 #   snakemake --cores all smoke | tables | figures          partial targets
 #   snakemake --cores all review | verify                   the shipped reference/: rebuild | rerun
+#   snakemake --cores all beta_sweep | corrected            experiments beside the grid (not in `all`;
+#                                                           workflow/rules/experiments.smk)
 #   snakemake --report report.html                          HTML report of the figures and tables
 #
 # Results layout (every path names its grid point; numbers as in the config: 0.95, 1000, 0.1):
@@ -44,6 +46,8 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/common_reference.smk"
+include: "workflow/rules/common_experiments.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/collect.smk"
@@ -51,6 +55,7 @@ include: "workflow/rules/tables.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/review.smk"
+include: "workflow/rules/experiments.smk"
 
 
 localrules:

@@ -52,3 +52,23 @@ def test_the_analysis_shows_what_the_catalogue_declares():
     assert names.BASELINES == ("topk", "zerofl", "flash") and names.REFERENCE == "dense"
     assert {m.id: (m.color, m.marker) for m in catalog.METHODS} == \
         {m: (style.color(m), style.marker(m)) for m in catalog.ids(catalog.METHODS)}
+
+
+@pytest.mark.parametrize("entry", catalog.BEHAVIOURS, ids=lambda e: e.id)
+def test_a_behaviour_as_ran_is_its_methods_default_and_corrected_is_accepted(entry):
+    """`as_ran` must be the library's default: the grid's runs (which leave the parameter out) are the
+    as-ran runs the corrected experiment reuses."""
+    from sparsyfed.methods import make_method
+
+    for method in entry.methods:
+        params = catalog.load(catalog.method(method).cls).Params
+        defaults = {f.name: f.default for f in dataclasses.fields(params)}
+        assert defaults[entry.param] == entry.as_ran != entry.corrected
+        assert getattr(make_method(method, 0.9, {entry.param: entry.corrected}).params, entry.param) == entry.corrected
+
+
+def test_behaviour_ids_are_unique_and_unknown_ones_name_the_choices():
+    ids = catalog.ids(catalog.BEHAVIOURS)
+    assert len(set(ids)) == len(ids) == 3
+    with pytest.raises(UserError, match=r"behaviour: unknown behaviour 'x'.*'flash_mask'"):
+        catalog.behaviour("x")

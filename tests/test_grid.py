@@ -8,7 +8,9 @@ import yaml
 
 from sparsyfed.config import RunConfig, load_config
 from sparsyfed.errors import UserError
-from sparsyfed.grid import RUN_DIR, Grid, fmt, parse_run_dir, write_settings
+from sparsyfed.grid import RUN_DIR, RUN_LAYOUT, Grid, fmt, parse_run_dir, write_settings
+
+POINT = dict(dataset="fashion_mnist", alpha="0.1", method="sparsyfed", sparsity="0.9", seed="5378")
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -90,3 +92,98 @@ def test_smoke_runs_the_first_point_for_the_smoke_rounds():
     point = grid.smoke_point("fashion_mnist", "topk")
     assert point == dict(dataset="fashion_mnist", alpha="0.1", method="topk", sparsity="0.9", seed="5378")
     assert grid.smoke_point("fashion_mnist", "dense")["sparsity"] == "0"
+
+
+# ---------------------------------------------------------------- experiments beside the grid
+
+
+def sweep_config(**sweep) -> dict:
+    config = tiny()
+    config["experiments"]["beta_sweep"].update(sweep)
+    return config
+
+
+def test_beta_sweep_runs_sparsyfed_at_each_exponent_in_folders_naming_beta():
+    config = sweep_config(betas=[1.0, 1.25, 2.0], exponents=["spectral_mean"], alpha=1.0, sparsity=0.95,
+                          seeds=[1, 2])
+    grid = Grid(config)
+    runs = grid.beta_sweep_runs
+    assert len(runs) == (3 + 1) * 2
+    assert runs[0].dir == "results/experiments/beta_sweep/runs/beta1/fashion_mnist/alpha1/sparsyfed/s0.95/seed1"
+    assert {r.label["beta"] for r in runs} == {"1", "1.25", "2", "spectral_mean"}
+    by_label = {(r.label["beta"], r.point["seed"]): r.settings for r in runs}
+    assert by_label[("1", "1")]["method_params"] == {"beta": 1.0}  # beta 1: plain weights, kept
+    assert by_label[("2", "2")]["method_params"] == {"beta": 2.0} and by_label[("2", "2")]["seed"] == 2
+    assert by_label[("spectral_mean", "1")]["method_params"] == {"beta": 1.25, "exponent": "spectral_mean"}
+    # every other setting is the grid's at that point, partition included
+    grid_point = grid.settings("fashion_mnist", "1", "sparsyfed", "0.95", "1")
+    assert {k: v for k, v in by_label[("2", "1")].items() if k != "method_params"} == \
+        {k: v for k, v in grid_point.items() if k != "method_params"}
+    assert grid.experiment_partitions("beta_sweep") == ["results/partitions/fashion_mnist/alpha1_n10_seed1337.npz"]
+    assert not any(r.in_grid for r in runs)
+
+
+def test_beta_sweep_defaults_to_the_first_dataset_and_the_grids_seeds_and_fixes_a_spectral_base():
+    config = sweep_config(seeds=None, betas=[1.5], exponents=[])
+    config["method_params"]["sparsyfed"] = {"beta": 1.25, "exponent": "spectral_layer"}
+    runs = Grid(config).beta_sweep_runs
+    assert [r.point["seed"] for r in runs] == ["5378"] and runs[0].point["dataset"] == "fashion_mnist"
+    assert runs[0].settings["method_params"] == {"beta": 1.5, "exponent": "fixed"}  # a fixed beta is fixed
+
+
+def test_corrected_reuses_the_grids_runs_as_the_authors_ran_them():
+    config = tiny()
+    config["experiments"]["corrected"].update(behaviours=["shortcuts", "conv_threshold", "flash_mask"],
+                                              sparsities=[0.9], seeds=None, alphas=None)
+    grid = Grid(config)
+    runs = grid.experiment_runs("corrected")
+    reused = [r for r in runs.values() if r.in_grid]
+    new = [r for r in runs.values() if not r.in_grid]
+    # as ran: sparsyfed (shared by two behaviours), zerofl (shared), flash -> 3 grid runs; corrected: 2 + 2 + 1
+    assert sorted(r.point["method"] for r in reused) == ["flash", "sparsyfed", "zerofl"]
+    assert all(r.dir == RUN_DIR.format(**r.point) and r.settings == grid.settings(**r.point) for r in reused)
+    assert len(new) == 5 and all(r.label["variant"] == "corrected" for r in new)
+    shortcut = runs["results/experiments/corrected/runs/shortcuts-corrected/" + RUN_LAYOUT.format(**POINT)]
+    assert shortcut.settings == grid.settings(**POINT) | {"method_params": {"beta": 1.25, "convert_shortcuts": True}}
+    flash = next(r for r in new if r.point["method"] == "flash")
+    assert flash.settings["method_params"] == {"mask_scope": "prunable"}
+    assert grid.experiment_settings("corrected", shortcut.dir.split("/runs/", 1)[1]) == shortcut.settings
+    with pytest.raises(UserError, match="not a run of experiment"):  # the grid's own runs have their own rule
+        grid.experiment_settings("corrected", "x/" + RUN_LAYOUT.format(**POINT))
+
+
+def test_corrected_runs_points_outside_the_grid_and_a_config_that_already_corrects():
+    config = tiny()
+    config["experiments"]["corrected"].update(behaviours=["shortcuts"], sparsities=[0.9], seeds=[5378, 7])
+    config["method_params"]["zerofl"]["convert_shortcuts"] = True  # the grid runs zerofl corrected
+    runs = Grid(config).corrected_runs
+    where = {(r.point["method"], r.point["seed"], r.label["variant"]): r for r in runs}
+    assert where[("sparsyfed", "5378", "as_ran")].in_grid
+    # seed 7 is not in the grid: the grid's settings there get a folder of the experiment
+    assert where[("sparsyfed", "7", "as_ran")].dir.startswith("results/experiments/corrected/runs/grid/")
+    assert where[("zerofl", "5378", "corrected")].in_grid  # the grid's zerofl runs are the corrected ones
+    as_ran = where[("zerofl", "5378", "as_ran")]
+    assert as_ran.dir.startswith("results/experiments/corrected/runs/shortcuts-as_ran/")
+    assert as_ran.settings["method_params"] == {"convert_shortcuts": False, "mask_ratio": 0.0}
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda c: c["experiments"]["beta_sweep"].update(dataset="cifar10"), "beta_sweep.dataset"),
+    (lambda c: c["experiments"]["beta_sweep"].update(betas=[1.25, 1.2500000000001]), "beta_sweep.betas"),
+    (lambda c: c["experiments"]["corrected"].update(datasets=["mnist"]), "corrected.datasets"),
+    (lambda c: c["experiments"]["corrected"].update(seeds=[1, 1.0]), "corrected.seeds"),
+])
+def test_inconsistent_experiments_are_refused(edit, message):
+    config = tiny()
+    edit(config)
+    with pytest.raises(UserError, match=message):
+        Grid(config)
+
+
+def test_a_config_without_experiments_still_makes_its_grid():
+    config = tiny()
+    del config["experiments"]
+    grid = Grid(config)
+    assert len(grid.points()) == 11
+    with pytest.raises(UserError, match="experiments.beta_sweep: missing"):
+        grid.experiment_runs("beta_sweep")

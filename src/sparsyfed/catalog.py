@@ -2,7 +2,8 @@
 
 Torch-free: the CLI's help, the workflow and the analysis read it without importing a method.
 Declaration order is display order (table rows, legend entries). The code behind an id is named
-as ``"module:attribute"`` and imported only when it is used (`load`).
+as ``"module:attribute"`` and imported only when it is used (`load`). `BEHAVIOURS` are the points
+where the project follows the authors' code over the paper, each switched by one method parameter.
 
 A method's role decides where the analysis puts it: the ``reference`` (dense) is the line every
 method is compared with, Table 1 holds the ``proposed`` method and the ``baseline``s, the claims
@@ -35,6 +36,20 @@ class MethodEntry:
 
 
 @dataclass(frozen=True)
+class Behaviour:
+    """A point where the project follows the authors' code over the paper: one method parameter whose
+    default (`as_ran`) is what the authors' runs did and whose `corrected` value is what the paper
+    describes. The `corrected` experiment runs both for each of `methods`."""
+
+    id: str
+    name: str  # what tables show
+    param: str  # the method parameter (method_params key) that switches it
+    as_ran: Any  # the parameter's default: the authors' code
+    corrected: Any
+    methods: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class DatasetEntry:
     """One dataset id: its display name and the `data.base.DatasetSpec` that finds, fetches and reads it."""
 
@@ -62,6 +77,13 @@ METHODS: tuple[MethodEntry, ...] = (
     MethodEntry("sparsyfed_spectral", "SparsyFed (spectral β)", "sparsyfed.methods.sparsyfed:SparsyFed", ABLATION,
                 "#882255", "X", fixed={"exponent": "spectral_mean"}),
     MethodEntry("sparsyfed", "SparsyFed", "sparsyfed.methods.sparsyfed:SparsyFed", PROPOSED, "#D55E00", "o"),
+)
+
+# Declaration order is display order. Each method's module documents the behaviour at its parameter.
+BEHAVIOURS: tuple[Behaviour, ...] = (
+    Behaviour("shortcuts", "1x1 shortcut convs", "convert_shortcuts", False, True, ("sparsyfed", "zerofl")),
+    Behaviour("conv_threshold", "conv cut per batch", "conv_threshold", "session", "batch", ("sparsyfed", "zerofl")),
+    Behaviour("flash_mask", "FLASH mask scope", "mask_scope", "all", "prunable", ("flash",)),
 )
 
 DATASETS: tuple[DatasetEntry, ...] = (
@@ -97,6 +119,10 @@ def _find(entries, kind: str, id: str):
 def method(id: str) -> MethodEntry:
     """The entry of method `id`; UserError naming the choices if there is none."""
     return _find(METHODS, "method", id)
+
+
+def behaviour(id: str) -> Behaviour:
+    return _find(BEHAVIOURS, "behaviour", id)
 
 
 def dataset(id: str) -> DatasetEntry:

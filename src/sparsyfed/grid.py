@@ -4,13 +4,26 @@ Torch-free; `workflow/rules/common.smk` builds a `Grid` at parse time. Paths nam
 with its numbers as the config writes them (`fmt`: 0.95, 1000, 0.1), and every run gets one
 settings file (`sparsyfed run --config`) holding all of its settings, so that the file changes
 exactly when a setting of that run changes.
+
+The config's `experiments` run beside the grid, each with its own target, run folders and tidy
+tables (`ExperimentRun`):
+
+- ``beta_sweep``: SparsyFed at one dataset, alpha and sparsity with each Powerprop exponent of a
+  list (and the spectral exponents), every other setting the grid's; folders
+  ``results/experiments/beta_sweep/runs/beta{beta}/<RUN_LAYOUT>``.
+- ``corrected``: for each of `catalog.BEHAVIOURS`, its methods as the authors ran them and
+  corrected (one method parameter apart), every other setting the grid's. A run whose settings are
+  the grid's own at a point the grid runs *is* the grid's run (same folder, made by the grid's
+  rules); the others are in ``results/experiments/corrected/runs/{behaviour}-{variant}/<RUN_LAYOUT>``
+  (``grid/<RUN_LAYOUT>`` for the grid's settings at points the grid does not run).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from itertools import product
 from pathlib import Path
 from typing import Any
@@ -33,6 +46,16 @@ REFERENCE_SPARSITY = "0"
 # the partition computed in memory rather than read from its file (same function, same arguments),
 # give the same run, number for number.
 PLACE_SETTINGS = ("data_root", "partition")
+
+# Experiments beside the grid (each a target of its own; see the module docstring).
+BETA_SWEEP, CORRECTED = "beta_sweep", "corrected"
+EXPERIMENTS = (BETA_SWEEP, CORRECTED)
+EXPERIMENT_RUNS = "results/experiments/{experiment}/runs"  # + a run's path, `ExperimentRun.dir`
+EXPERIMENT_TABLES = "results/experiments/{experiment}/tables"  # its tidy tables (`sparsyfed collect --variants`)
+BETA_SWEEP_METHOD = "sparsyfed"  # the method whose exponent the sweep varies
+AS_RAN = "as_ran"  # the two variants of a corrected behaviour (catalog.Behaviour)
+CORRECTED_VARIANT = "corrected"
+GRID_SETTINGS = "grid"  # corrected: folder of runs with the grid's settings at points the grid does not run
 
 _NUMBER = r"[0-9]+(?:\.[0-9]+)?"
 # What each number in a path looks like (Snakemake's wildcard constraints; `parse_run_dir`).
@@ -60,6 +83,17 @@ def parse_run_dir(path: str | Path) -> dict[str, Any] | None:
 
 
 @dataclass(frozen=True)
+class ExperimentRun:
+    """One run of an experiment: its folder, grid point and settings, and what it is in the experiment."""
+
+    dir: str  # run folder (the grid's own folder when `in_grid`)
+    point: dict[str, str]  # dataset, alpha, method, sparsity, seed (as in paths)
+    settings: dict[str, Any]  # every setting, as `Grid.settings` writes them
+    in_grid: bool = False  # the grid's run of this point: made by the grid's rules
+    label: dict[str, str] = field(default_factory=dict)  # beta_sweep: beta; corrected: behaviour, variant
+
+
+@dataclass(frozen=True)
 class Grid:
     """The runs of a workflow config (already validated against workflow/schemas/config.schema.yaml)."""
 
@@ -77,6 +111,26 @@ class Grid:
         if run["clients_per_round"] > partition["num_clients"]:
             raise UserError(f"config run.clients_per_round ({run['clients_per_round']}) exceeds "
                             f"partition.num_clients ({partition['num_clients']})")
+        self._check_experiments()
+
+    def _check_experiments(self) -> None:
+        spec = self.config.get("experiments") or {}
+        lists = []
+        if (sweep := spec.get(BETA_SWEEP)) is not None:
+            if sweep.get("dataset") is not None and sweep["dataset"] not in self.datasets:
+                raise UserError(f"config experiments.{BETA_SWEEP}.dataset: {sweep['dataset']!r} is not one of "
+                                f"the config's datasets {list(self.datasets)}")
+            lists += [(f"{BETA_SWEEP}.betas", sweep.get("betas")), (f"{BETA_SWEEP}.seeds", sweep.get("seeds"))]
+        if (corr := spec.get(CORRECTED)) is not None:
+            unknown = [d for d in corr.get("datasets") or [] if d not in self.datasets]
+            if unknown:
+                raise UserError(f"config experiments.{CORRECTED}.datasets: {unknown} not among the config's "
+                                f"datasets {list(self.datasets)}")
+            lists += [(f"{CORRECTED}.{k}", corr.get(k)) for k in ("alphas", "sparsities", "seeds")]
+        for key, values in lists:
+            text = [fmt(v) for v in values or []]
+            if len(set(text)) != len(text):
+                raise UserError(f"config experiments.{key}: values equal after formatting for paths: {text}")
 
     @property
     def datasets(self) -> dict[str, dict]:
@@ -117,6 +171,12 @@ class Grid:
     def partitions(self) -> list[str]:
         return [self.partition(d, a) for d in self.datasets for a in self.alphas]
 
+    def has_point(self, point: dict[str, str]) -> bool:
+        """True if the grid runs `point` (dataset, alpha, method, sparsity, seed as in paths)."""
+        return (point["dataset"] in self.datasets and point["alpha"] in self.alphas
+                and point["method"] in self.methods and point["seed"] in self.seeds
+                and point["sparsity"] in self.sparsities_of(point["method"]))
+
     def smoke_point(self, dataset: str, method: str) -> dict[str, str]:
         """A smoke run: the grid's first alpha, sparsity and seed."""
         return dict(dataset=dataset, alpha=self.alphas[0], method=method,
@@ -156,6 +216,102 @@ class Grid:
         settings.update(partition=None, threads=threads,
                         data_root=settings["data_root"] if data_root is None else str(data_root))
         return RunConfig(**settings)
+
+
+    # ------------------------------------------------------------ experiments beside the grid
+
+    def _experiment(self, name: str) -> dict:
+        spec = (self.config.get("experiments") or {}).get(name)
+        if spec is None:
+            raise UserError(f"config experiments.{name}: missing (validating the config against "
+                            "workflow/schemas/config.schema.yaml fills in its defaults)")
+        return spec
+
+    def _seeds_of(self, spec: dict) -> list[str]:
+        return self.seeds if spec.get("seeds") is None else [str(s) for s in spec["seeds"]]
+
+    def _with_params(self, point: dict[str, str], params: dict[str, Any]) -> dict[str, Any]:
+        return self.settings(**point) | {"method_params": dict(sorted(params.items()))}
+
+    @cached_property
+    def beta_sweep_runs(self) -> list[ExperimentRun]:
+        """SparsyFed at the sweep's dataset (default: the first), alpha and sparsity, for every beta
+        (a fixed exponent) and every spectral exponent of the sweep, and every seed (default: the
+        grid's). Label `beta`: the beta as in paths, or the exponent's name."""
+        spec = self._experiment(BETA_SWEEP)
+        method = BETA_SWEEP_METHOD
+        point = dict(dataset=spec["dataset"] or next(iter(self.datasets)), alpha=fmt(spec["alpha"]),
+                     method=method, sparsity=fmt(spec["sparsity"]))
+        base = dict(self.config["method_params"].get(method, {}))
+        variants = []
+        for beta in spec["betas"]:
+            params = base | {"beta": float(beta)}
+            if params.get("exponent", "fixed") != "fixed":
+                params["exponent"] = "fixed"
+            variants.append((fmt(beta), params))
+        variants += [(name, base | {"exponent": name}) for name in spec["exponents"]]
+        runs = []
+        for label, params in variants:
+            for seed in self._seeds_of(spec):
+                at = point | {"seed": seed}
+                folder = EXPERIMENT_RUNS.format(experiment=BETA_SWEEP) + f"/beta{label}/" + RUN_LAYOUT.format(**at)
+                runs.append(ExperimentRun(folder, at, self._with_params(at, params), label={"beta": label}))
+        return runs
+
+    @cached_property
+    def corrected_runs(self) -> list[ExperimentRun]:
+        """For each behaviour of the `corrected` experiment (`catalog.BEHAVIOURS`), each of its methods,
+        dataset (default: the grid's), alpha (default: the grid's), sparsity and seed (default: the
+        grid's): the run as the authors ran it and the corrected run, the grid's method parameters
+        with the behaviour's parameter set. Labels `behaviour` and `variant` (AS_RAN or CORRECTED_VARIANT).
+        One folder may serve several behaviours (the grid's run is the as-ran run of two of them)."""
+        spec = self._experiment(CORRECTED)
+        datasets = spec["datasets"] or list(self.datasets)
+        alphas = self.alphas if spec["alphas"] is None else [fmt(a) for a in spec["alphas"]]
+        sparsities = self.sparsities if spec["sparsities"] is None else [fmt(s) for s in spec["sparsities"]]
+        root = EXPERIMENT_RUNS.format(experiment=CORRECTED)
+        runs = []
+        for b in map(catalog.behaviour, spec["behaviours"]):
+            for d, a, m, s, seed in product(datasets, alphas, b.methods, sparsities, self._seeds_of(spec)):
+                point = dict(dataset=d, alpha=a, method=m, sparsity=s, seed=seed)
+                base = dict(self.config["method_params"].get(m, {}))
+                for variant, value in ((AS_RAN, b.as_ran), (CORRECTED_VARIANT, b.corrected)):
+                    label = {"behaviour": b.id, "variant": variant}
+                    if value == base.get(b.param, b.as_ran):  # the grid's own settings
+                        in_grid = self.has_point(point)
+                        folder = (RUN_DIR.format(**point) if in_grid
+                                  else f"{root}/{GRID_SETTINGS}/{RUN_LAYOUT.format(**point)}")
+                        runs.append(ExperimentRun(folder, point, self.settings(**point), in_grid, label))
+                    else:
+                        folder = f"{root}/{b.id}-{variant}/{RUN_LAYOUT.format(**point)}"
+                        runs.append(ExperimentRun(folder, point, self._with_params(point, base | {b.param: value}),
+                                                  False, label))
+        return runs
+
+    def experiment_runs(self, experiment: str) -> dict[str, ExperimentRun]:
+        """Run folder -> run, each folder once (in first-seen order)."""
+        if experiment not in EXPERIMENTS:
+            raise UserError(f"experiment: unknown experiment {experiment!r}; choose one of {list(EXPERIMENTS)}")
+        runs = self.beta_sweep_runs if experiment == BETA_SWEEP else self.corrected_runs
+        out: dict[str, ExperimentRun] = {}
+        for r in runs:
+            if r.dir in out and out[r.dir].settings != r.settings:
+                raise RuntimeError(f"{r.dir}: two different runs in one folder")  # a bug in the layout
+            out.setdefault(r.dir, r)
+        return out
+
+    def experiment_settings(self, experiment: str, run: str) -> dict[str, Any]:
+        """The settings of the run at `run` (its path below the experiment's runs folder)."""
+        folder = EXPERIMENT_RUNS.format(experiment=experiment) + "/" + run
+        found = self.experiment_runs(experiment).get(folder)
+        if found is None or found.in_grid:
+            raise UserError(f"{folder}: not a run of experiment {experiment!r} in this config")
+        return found.settings
+
+    def experiment_partitions(self, experiment: str) -> list[str]:
+        """The partition files of an experiment's runs."""
+        runs = self.experiment_runs(experiment).values()
+        return list(dict.fromkeys(self.partition(r.point["dataset"], r.point["alpha"]) for r in runs))
 
 
 def run_differences(expected: dict[str, Any], ran: dict[str, Any]) -> list[str]:

@@ -3,7 +3,8 @@
 Torch-free, so that the analysis reads runs without importing the engine. A run folder holds
 
     rounds.csv    one row per round, the ROUND_COLUMNS (+ OPTIONAL_ROUND_COLUMNS when enabled)
-    layers.csv    one row per round and prunable layer, the LAYER_COLUMNS
+    layers.csv    one row per round and prunable layer, the LAYER_COLUMNS (runs written before a
+                  column was added lack it: LAYER_COLUMNS_ADDED, read as empty)
     masks/        round_XXXX.npy: the global model's packed prunable support (`metrics.packed`)
     summary.json  written last (its presence means the run ended): config, status, final metrics
     checkpoint.pt only while a run is unfinished
@@ -38,7 +39,12 @@ ROUND_COLUMNS = (
 )
 OPTIONAL_ROUND_COLUMNS = ("fed_test_acc",)  # federated_eval=true
 TIMING_COLUMNS = ("round_wall_s",)  # wall-clock measurements: differ between otherwise identical runs
-LAYER_COLUMNS = ("round", "layer", "role", "layer_type", "numel", "density", "regrowth_local")
+# Per round and prunable layer: the global model's density after the round, the mean regrowth of the
+# round's clients, and `beta`, the Powerprop exponent the round's clients trained the layer with
+# (`Method.exponents`: every client of a round computes it from the model it received; empty for a
+# layer without Powerprop).
+LAYER_COLUMNS = ("round", "layer", "role", "layer_type", "numel", "density", "regrowth_local", "beta")
+LAYER_COLUMNS_ADDED = ("beta",)  # not in layers.csv files written before it was added (issue 13)
 
 TIDY_TABLES = ("rounds", "runs", "layers", "mask_iou", "partitions")
 # Column of the tidy runs table that names the scale of the grid its runs belong to (the workflow

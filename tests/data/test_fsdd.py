@@ -169,3 +169,23 @@ def test_a_federated_run_on_it(tmp_path):
     assert summary["status"] == "ok" and summary["num_prunable"] == 34032
     assert summary["final"]["global_sparsity"] == pytest.approx(0.9, abs=1e-4)
     assert 0 <= summary["final"]["test_acc"] <= 1
+
+
+@pytest.mark.parametrize("alpha", [1000.0, 1.0, 0.1])
+def test_the_fsdd_configs_partition_uses_every_training_recording_once(alpha):
+    """config/fsdd.yaml: 30 clients x 80 of FSDD's 2400 training recordings (240 per digit, 60 per digit
+    in the test set) at every alpha of its grid: the LDA draw runs classes dry near the end, and still
+    gives every client 80 distinct recordings and 20 test recordings, each used once."""
+    from sparsyfed.data.partition import lda_partition
+
+    train_y, test_y = np.repeat(np.arange(10), 240), np.repeat(np.arange(10), 60)
+    part = lda_partition(train_y, test_y, 30, alpha, 1337, 80, 10, "fsdd")
+    assert part.train_indices.shape == (30, 80) and part.test_indices.shape == (30, 20)
+    assert np.array_equal(np.sort(part.train_indices.ravel()), np.arange(2400))  # each exactly once
+    assert np.unique(part.test_indices).size == 600
+    assert (part.class_counts.sum(1) == 80).all() and (part.test_class_counts.sum(1) == 20).all()
+    for indices, counts, y in ((part.train_indices, part.class_counts, train_y),
+                               (part.test_indices, part.test_class_counts, test_y)):
+        assert all(np.array_equal(np.bincount(y[row], minlength=10), c) for row, c in zip(indices, counts, strict=True))
+    if alpha == 0.1:  # strongly skewed: most clients hold a few digits
+        assert np.median((part.class_counts > 0).sum(1)) <= 4

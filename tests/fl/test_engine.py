@@ -1,6 +1,7 @@
 import copy
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -37,13 +38,55 @@ def test_layers_csv_splits_regrowth_by_layer_and_role(tiny_run, tmp_path):
     run(load_config(None, settings), tmp_path / "r", progress=False)
     rounds = pd.read_csv(tmp_path / "r" / "rounds.csv")
     layers = pd.read_csv(tmp_path / "r" / "layers.csv")
-    assert list(layers.columns) == ["round", "layer", "role", "layer_type", "numel", "density", "regrowth_local"]
+    assert list(layers.columns) == ["round", "layer", "role", "layer_type", "numel", "density", "regrowth_local",
+                                    "beta"]
     per_round = layers.groupby("round")["regrowth_local"].sum()
     assert per_round.to_numpy() == pytest.approx(rounds["regrowth_local"].to_numpy())
     powerprop = layers[layers["layer_type"].str.startswith("Powerprop")]
     assert (powerprop["regrowth_local"] == 0).all()  # beta > 1: a pruned v gets no gradient
     plain = layers[layers["layer_type"] == "Conv2d"]
     assert set(plain["role"]) == {"shortcut"} and plain.loc[plain["round"] > 1, "regrowth_local"].sum() > 0
+    assert (powerprop["beta"] == 1.25).all() and plain["beta"].isna().all()  # no exponent: left empty
+
+
+def numpy_beta(v) -> float:
+    """1 + mean|v| / sigma(|v| as (out, -1)), by numpy's 2-norm (independent of sparse.spectral)."""
+    a = np.abs(v.detach().double().cpu().numpy()).reshape(v.shape[0], -1)
+    return 1 + a.mean() / np.linalg.norm(a, 2)
+
+
+def test_layers_csv_records_the_beta_each_round_trained_with(tiny_run, tmp_path, kill_after):
+    """The spectral exponent is computed from the model the round's clients receive: round 1's from the
+    initial model, round 3's from the global model after round 2 (read from the checkpoint of round 2)."""
+    from sparsyfed.fl.checkpoint import load_checkpoint
+    from sparsyfed.fl.engine import prepare
+    from sparsyfed.methods import make_method
+
+    cfg = load_config(None, tiny_run + ["model=resnet_small", "method=sparsyfed_spectral", "sparsity=0.9",
+                                        "rounds=3"])
+    with kill_after(2):
+        run(cfg, tmp_path / "r", progress=False)
+    after_round_2 = load_checkpoint(tmp_path / "r", cfg.identity(), torch.device("cpu"))["global_state"]
+    run(cfg, tmp_path / "r", progress=False)
+    initial = prepare(cfg, make_method(cfg.method, cfg.sparsity, cfg.method_params)).initial_state
+    layers = pd.read_csv(tmp_path / "r" / "layers.csv")
+    powerprop = layers[layers["layer_type"].str.startswith("Powerprop")]
+    assert layers.loc[layers["layer_type"] == "Conv2d", "beta"].isna().all()  # plain shortcuts
+    for rnd, received in ((1, initial), (3, after_round_2)):
+        expected = np.mean([numpy_beta(received[k]) for k in powerprop["layer"].unique()])
+        got = powerprop.loc[powerprop["round"] == rnd, "beta"]
+        assert got.to_numpy() == pytest.approx(expected, rel=1e-9)  # one beta for every layer (mean mode)
+    assert powerprop.groupby("round")["beta"].first().nunique() == 3  # it moves with the model
+
+
+@pytest.mark.parametrize("method, params, expected", [
+    ("sparsyfed", ["method_params.beta=1.0"], 1.0),  # beta 1: plain weights, still recorded
+    ("dense", [], None), ("zerofl", [], None),
+])
+def test_layers_csv_beta_of_other_methods(tiny_run, tmp_path, method, params, expected):
+    run(load_config(None, tiny_run + [f"method={method}", "rounds=1"] + params), tmp_path / "r", progress=False)
+    beta = pd.read_csv(tmp_path / "r" / "layers.csv")["beta"]
+    assert (beta == expected).all() if expected is not None else beta.isna().all()
 
 
 def test_lr_horizon_sets_the_decay(tiny_run, tmp_path):

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from sparsyfed import catalog, record
-from sparsyfed.analysis.commands import TABLE_NAMES
+from sparsyfed.analysis.commands import EXPERIMENT_TABLE_NAMES, TABLE_NAMES
 from sparsyfed.analysis.figures import FIGURES
 
 REPO = Path(__file__).resolve().parents[2]
@@ -30,6 +30,7 @@ CONFIGS = {
     "paper": REPO / "config" / "paper.yaml",
     "reference": REPO / "config" / "reference.yaml",
     "tiny": REPO / "tests" / "workflow" / "config_tiny.yaml",
+    "fsdd": REPO / "config" / "fsdd.yaml",
 }
 
 
@@ -81,6 +82,39 @@ def expected_counts(config: dict) -> dict[str, int]:
     return counts
 
 
+def expected_experiment_counts(config: dict, target: str) -> dict[str, int]:
+    """Jobs of an experiment's target, counted from the config (see config/README.md): the beta sweep
+    runs every exponent at every seed; the corrected experiment runs each behaviour's methods corrected
+    in its cells, and as ran, where the grid's runs of the same settings are reused."""
+    spec, grid = config["experiments"][target], config["grid"]
+    seeds = spec["seeds"] or grid["seeds"]
+    if target == "beta_sweep":
+        runs = (len(spec["betas"]) + len(spec["exponents"])) * len(seeds)
+        counts = {"data_check": 1, "data_partition": 1, "settings_experiment": runs, "simulate_experiment": runs,
+                  "collect_experiment": 1, "tables_beta_sensitivity": 1, "figures_beta_sensitivity": 1,
+                  "beta_sweep": 1}
+    else:
+        datasets = spec["datasets"] or [d["name"] for d in config["datasets"]]
+        alphas, sparsities = spec["alphas"] or grid["alphas"], spec["sparsities"] or grid["sparsities"]
+        behaviours = [catalog.behaviour(b) for b in spec["behaviours"]]
+        # (the grid's runs are as the authors ran them: a behaviour's parameter is absent or its as-ran value)
+        assert all(config["method_params"].get(m, {}).get(b.param, b.as_ran) == b.as_ran
+                   for b in behaviours for m in b.methods)
+        per_method = len(datasets) * len(alphas) * len(sparsities) * len(seeds)
+        in_grid = len(datasets) * len(set(alphas) & set(grid["alphas"])) * len(
+            set(sparsities) & set(grid["sparsities"])) * len(set(seeds) & set(grid["seeds"]))
+        methods = {m for b in behaviours for m in b.methods}
+        reused = sum(in_grid for m in methods if m in grid["methods"])
+        new = sum(len(b.methods) for b in behaviours) * per_method + len(methods) * per_method - reused
+        counts = {"data_check": len(datasets), "data_partition": len(datasets) * len(alphas),
+                  "settings_experiment": new, "simulate_experiment": new, "collect_experiment": 1,
+                  "tables_corrected": 1, "corrected": 1}
+        if reused:
+            counts.update(settings_run=reused, simulate_run=reused)
+    counts["total"] = sum(counts.values())
+    return counts
+
+
 def load(name: str) -> dict:
     return yaml.safe_load(CONFIGS[name].read_text())
 
@@ -96,7 +130,7 @@ def default_plan(tmp_path_factory) -> str:
     return result.stdout
 
 
-@pytest.mark.parametrize("name", ["paper", "tiny"])
+@pytest.mark.parametrize("name", ["paper", "tiny", "fsdd"])
 def test_dry_run_plans_the_grid(name, tmp_path):
     result = snakemake("-n", "--configfile", str(CONFIGS[name]), workdir=tmp_path)
     assert result.returncode == 0, result.stdout[-3000:]
@@ -106,6 +140,49 @@ def test_dry_run_plans_the_grid(name, tmp_path):
 def test_default_dry_run_plans_the_grid(default_plan):
     assert job_counts(default_plan) == expected_counts(load("default"))
     assert job_counts(default_plan)["simulate_run"] == 96
+
+
+def test_fsdd_grid_size():
+    """FSDD: 5 sparse methods x 2 sparsities + dense, x 3 alphas x 2 seeds; 30 clients x 80 recordings."""
+    config = load("fsdd")
+    assert expected_counts(config)["simulate_run"] == (5 * 2 + 1) * 3 * 2 == 66
+    assert config["partition"] == {"num_clients": 30, "samples_per_client": 80, "seed": 1337}
+
+
+@pytest.mark.parametrize("name", ["default", "paper"])  # the tiny config's run end to end below
+@pytest.mark.parametrize("target", ["beta_sweep", "corrected"])
+def test_dry_run_plans_an_experiment(name, target, tmp_path):
+    result = snakemake("-n", target, "--configfile", str(CONFIGS[name]), workdir=tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert job_counts(result.stdout) == expected_experiment_counts(load(name), target)
+
+
+def test_experiment_sizes_of_the_shipped_configs():
+    """The sizes the configs' comments state: the default scale's sweep and ablation, the paper's."""
+    default, paper = load("default"), load("paper")
+    assert expected_experiment_counts(default, "beta_sweep")["simulate_experiment"] == 10 * 5
+    # 5 corrected runs (SparsyFed and ZeroFL twice, FLASH once) + 3 as ran, at 3 alphas x 3 seeds,
+    # of which the grid's 2 seeds' as-ran runs are the grid's own
+    assert expected_experiment_counts(default, "corrected")["simulate_experiment"] == 45 + 9
+    assert expected_experiment_counts(default, "corrected")["simulate_run"] == 18
+    assert expected_experiment_counts(paper, "beta_sweep")["simulate_experiment"] == 10 * 3
+    assert paper["experiments"]["beta_sweep"] | {"seeds": None} == {
+        "dataset": "cifar10", "betas": [1.0, 1.125, 1.25, 1.375, 2.0, 2.25, 2.75, 3.0, 4.0],
+        "exponents": ["spectral_mean"], "alpha": 1.0, "sparsity": 0.95, "seeds": None}
+    assert expected_experiment_counts(paper, "corrected")["simulate_experiment"] == 135
+    assert expected_experiment_counts(paper, "corrected")["simulate_run"] == 81
+
+
+def test_experiment_paths_name_what_they_vary(tmp_path):
+    result = snakemake("-n", "beta_sweep", "corrected", "--configfile", str(CONFIGS["default"]), workdir=tmp_path)
+    out = result.stdout
+    assert "results/experiments/beta_sweep/runs/beta1/fashion_mnist/alpha1/sparsyfed/s0.95/seed5378/" in out
+    assert "results/experiments/beta_sweep/runs/betaspectral_mean/fashion_mnist/alpha1/sparsyfed/s0.95/seed8263" in out
+    assert "results/experiments/corrected/runs/flash_mask-corrected/fashion_mnist/alpha0.1/flash/s0.95/seed2035" in out
+    # as ran at a seed the grid does not run: the grid's settings, in the experiment's folder
+    assert "results/experiments/corrected/runs/grid/fashion_mnist/alpha1000/zerofl/s0.95/seed2035" in out
+    assert "results/runs/fashion_mnist/alpha0.1/sparsyfed/s0.95/seed9421/summary.json" in out  # the grid's own
+    assert "paper_figures/table1" not in out  # the experiments are not the grid's tables
 
 
 def test_paper_grid_size():
@@ -196,8 +273,14 @@ def test_configs_are_valid():
     (lambda c: c["datasets"][0].update(model="resnet50"), ["datasets.0.model", "resnet50"]),
     (lambda c: c["resources"]["simulate"].update(gpus=1), ["gpus"]),
     (lambda c: c["run"].update(device="tpu"), ["run.device"]),
+    (lambda c: c["experiments"]["beta_sweep"].update(betas=[0.5, 1.25]), ["experiments.beta_sweep.betas.0"]),
+    (lambda c: c["experiments"]["beta_sweep"].update(exponents=["spectral"]), ["beta_sweep.exponents.0"]),
+    (lambda c: c["experiments"]["corrected"].update(behaviours=["shortcut"]), ["corrected.behaviours.0"]),
+    (lambda c: c["experiments"]["corrected"].update(sparsities=[1.0]), ["corrected.sparsities.0"]),
+    (lambda c: c["experiments"].update(gamma_sweep={}), ["gamma_sweep"]),
 ], ids=["unknown-key", "unknown-section", "sparsity-above-1", "sparsity-0", "unknown-method", "alpha-0",
-        "fixed-param", "beta-range", "unknown-model", "unknown-resource", "bad-device"])
+        "fixed-param", "beta-range", "unknown-model", "unknown-resource", "bad-device", "sweep-beta-below-1",
+        "unknown-exponent", "unknown-behaviour", "corrected-sparsity-1", "unknown-experiment"])
 def test_schema_rejects_naming_the_key(edit, names):
     config = load("tiny")
     edit(config)
@@ -221,7 +304,7 @@ def test_bad_config_stops_snakemake_naming_the_key(edit, names, tmp_path):
         assert name in result.stdout, result.stdout[-2000:]
 
 
-@pytest.mark.parametrize("name", ["default", "paper", "reference", "tiny"])
+@pytest.mark.parametrize("name", ["default", "paper", "reference", "tiny", "fsdd"])
 def test_configs_write_every_section(name):
     """Snakemake merges a --configfile into config/config.yaml key by key, so a section missing
     from paper.yaml would silently take the laptop value: every config writes them all."""
@@ -237,6 +320,24 @@ def test_configs_write_every_section(name):
     assert set(config["resources"]["simulate"]) == set(props["resources"]["properties"]["simulate"]["properties"])
     for step in ("data", "analysis"):
         assert set(config["resources"][step]) == set(schema["$defs"]["resources"]["properties"]), step
+    for experiment in ("beta_sweep", "corrected"):
+        assert set(config["experiments"][experiment]) == \
+            set(props["experiments"]["properties"][experiment]["properties"]), experiment
+
+
+def test_schema_defaults_of_the_experiments():
+    """A config without an `experiments` section gets the authors' sweep and every behaviour, at the
+    grid's seeds (the schema holds the defaults; Snakemake fills them in)."""
+    from snakemake.utils import validate
+
+    config = load("tiny")
+    del config["experiments"]
+    validate(config, str(SCHEMA))
+    assert config["experiments"] == {
+        "beta_sweep": {"dataset": None, "betas": [1.0, 1.125, 1.25, 1.375, 2.0, 2.25, 2.75, 3.0, 4.0],
+                       "exponents": ["spectral_mean"], "alpha": 1.0, "sparsity": 0.95, "seeds": None},
+        "corrected": {"behaviours": list(catalog.ids(catalog.BEHAVIOURS)), "datasets": None, "alphas": None,
+                      "sparsities": [0.95], "seeds": None}}
 
 
 def test_schema_ids_match_the_catalogue():
@@ -248,10 +349,11 @@ def test_schema_ids_match_the_catalogue():
     assert set(schema["properties"]["method_params"]["properties"]) == methods
     assert set(dataset_item["name"]["enum"]) == set(catalog.ids(catalog.DATASETS))
     assert set(dataset_item["model"]["enum"]) == set(catalog.ids(catalog.MODELS))
+    assert schema["$defs"]["behaviour_id"]["enum"] == list(catalog.ids(catalog.BEHAVIOURS))
 
 
 def test_every_report_output_has_a_caption():
-    for name in (*FIGURES, *TABLE_NAMES, "claims", "workflow"):
+    for name in (*FIGURES, *TABLE_NAMES, *EXPERIMENT_TABLE_NAMES, "beta_sensitivity_figure", "claims", "workflow"):
         assert (REPO / "workflow" / "report" / f"{name}.rst").is_file(), name
 
 
@@ -343,3 +445,23 @@ def test_tiny_config_end_to_end(tmp_path):
                        workdir=work, env=env)
     assert report.returncode == 0, report.stdout[-3000:]
     assert (work / "report.html").stat().st_size > 0
+
+    # The experiments: the corrected one reuses the grid's runs as its as-ran runs
+    plan = snakemake("-n", "corrected", "--configfile", str(CONFIGS["tiny"]), workdir=work, env=env)
+    counts = job_counts(plan.stdout)
+    assert counts["simulate_experiment"] == 1 and "simulate_run" not in counts, plan.stdout[-3000:]
+    result = snakemake("--cores", "2", "beta_sweep", "corrected", "--configfile", str(CONFIGS["tiny"]),
+                       workdir=work, env=env)
+    assert result.returncode == 0, result.stdout[-4000:]
+    figures = work / "paper_figures"
+    for path in [figures / f"beta_sensitivity.{ext}" for ext in ("csv", "md", "tex", "pdf", "png")] + \
+            [figures / f"corrected.{ext}" for ext in ("csv", "md", "tex")]:
+        assert path.is_file() and path.stat().st_size > 0, path
+    sweep = pd.read_csv(figures / "beta_sensitivity.csv")
+    assert list(sweep["exponent"]) == ["1", "spectral_mean"] and (sweep["acc_n"] == 1).all()
+    assert 1.0 < sweep["beta"].iloc[1] < 1.25  # the spectral betas the runs recorded
+    table = pd.read_csv(figures / "corrected.csv")
+    assert list(zip(table["behaviour"], table["method"], strict=True)) == [("flash_mask", "flash")]
+    assert table["acc_delta_n"].tolist() == [1]
+    runs = pd.read_csv(work / "results" / "experiments" / "corrected" / "tables" / "runs.csv")
+    assert sorted(runs["run_dir"].str.split("/").str[1]) == ["experiments", "runs"]  # the grid's run, as ran

@@ -1,9 +1,11 @@
 # The workflow's glue: validate the config, build its grid (sparsyfed.grid, where the settings
-# logic lives and is tested), constrain wildcards, and the input functions of the rules. Stage
-# files hold rules only.
+# logic lives and is tested), constrain wildcards, and the input functions shared by several
+# stage files. The input functions of report.smk and review.smk are in common_reference.smk, those
+# of experiments.smk in common_experiments.smk.
 
 import os
 import re
+import sys
 
 from snakemake.exceptions import WorkflowError
 from snakemake.logging import logger
@@ -21,6 +23,9 @@ from sparsyfed.analysis.figures import FIGURES
 from sparsyfed.code_inputs import code_inputs
 from sparsyfed.errors import UserError
 from sparsyfed.grid import (
+    EXPERIMENT_RUNS,
+    EXPERIMENT_TABLES,
+    EXPERIMENTS,
     PARTITION,
     RUN_DIR,
     SETTINGS,
@@ -47,6 +52,11 @@ except UserError as exc:
 # user has nothing to define (no envvars: directive).
 ENV = "../envs/sparsyfed.yaml"
 os.environ.update(SPARSYFED_ROOT=workflow.basedir)
+# Jobs call `sparsyfed` from PATH: make it the one beside this Snakemake's Python, so that a
+# Snakemake started from a virtual environment without activating it does not run another install.
+os.environ.update(
+    PATH=os.pathsep.join([os.path.dirname(sys.executable), os.getenv("PATH", "")])
+)
 
 
 def _alternatives(values):
@@ -138,85 +148,10 @@ def get_smoke_output():
 
 
 def get_final_output():
+    # get_agreement_output: common_reference.smk
     return (
         get_table_output()
         + get_figure_output()
         + get_agreement_output()
         + [f"paper_figures/{REPORT}"]
-    )
-
-
-# ---------------------------------------------------------------- report, agreement, review
-
-# The captions of the outputs (workflow/report/<name>.rst): the HTML report and report.md show them.
-CAPTIONS = os.path.join(workflow.basedir, "workflow", "report")
-CAPTION_FILES = expand(
-    "{folder}/{name}.rst", folder=CAPTIONS, name=[*TABLE_NAMES, "claims", *FIGURES]
-)
-# The shipped reference grid (reference/README.md): `review` rebuilds its outputs, `verify` reruns runs.
-REFERENCE = "reference"
-
-
-def _reference_tables():
-    """The config's reference tables folder when it exists; None (with a note when it is named) if not."""
-    folder = config["reference_tables"]
-    if folder is None:
-        return None
-    if not os.path.isdir(folder):
-        logger.warning(
-            f"reference_tables: {folder} not found, so paper_figures/agreement.md is not made"
-            " (set reference_tables: null to leave it out without this note)"
-        )
-        return None
-    return folder
-
-
-REFERENCE_TABLES = _reference_tables()
-
-
-def get_agreement_output():
-    if REFERENCE_TABLES is None:
-        return []
-    return expand("paper_figures/agreement.{ext}", ext=["md", "csv"])
-
-
-def reference_table_files(folder):
-    """The tidy tables in `folder` (NAME.csv or NAME.csv.gz, as found)."""
-    return [f for name in record.TIDY_TABLES for f in table_files(folder, name)]
-
-
-def agreement_inputs(wildcards):
-    files = [] if REFERENCE_TABLES is None else reference_table_files(REFERENCE_TABLES)
-    if not files:
-        raise WorkflowError(
-            "paper_figures/agreement.md needs reference_tables: a folder of a reference grid's tidy tables"
-        )
-    return files
-
-
-def _reference_part(part):
-    """reference/<part>, which must exist (else a WorkflowError saying what is missing)."""
-    for path in (REFERENCE, os.path.join(REFERENCE, part)):
-        if not os.path.exists(path):
-            raise WorkflowError(
-                f"{path} not found: run from the repository's root, where {REFERENCE}/ is shipped"
-                " (or make one with `sparsyfed reference-pack`)"
-            )
-    return path
-
-
-def review_inputs(wildcards):
-    """The shipped reference folder's files: its tables, provenance and every shipped output."""
-    shipped = _reference_part("paper_figures")
-    return (
-        [_reference_part("provenance.json")]
-        + reference_table_files(_reference_part("tables"))
-        + [os.path.join(shipped, f) for f in sorted(os.listdir(shipped))]
-    )
-
-
-def verify_inputs(wildcards):
-    """What `verify` reads of the shipped reference: its config and its tables."""
-    return [_reference_part("config.yaml")] + reference_table_files(
-        _reference_part("tables")
     )

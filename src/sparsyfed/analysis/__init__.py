@@ -10,6 +10,8 @@ Stages, one owner each:
                   claims_page.py writes the page)
     verdicts.py   supported / contradicted / inconclusive from t intervals, and how they combine
     layers.py     per-layer regrowth from layers.csv (claim 2)
+    experiments.py  the experiments beside the grid: the beta sweep's and the corrected behaviours'
+                  tables (figures/beta_sensitivity.py draws the sweep), from `collect --variants` tables
     commands.py   the `sparsyfed collect | table | figure | claims` subcommands
 Display names live in `names.py`, plotting style in `style.py` + `sparsyfed.mplstyle`, the
 authors' numbers in `paper_numbers.csv` (read through `paper.py`).

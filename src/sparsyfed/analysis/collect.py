@@ -5,7 +5,8 @@
     rounds.csv      one row per run and round: GRID + status + every column of the run's rounds.csv
     runs.csv        one row per run, also for failed, diverged and missing runs (RUN_COLUMNS), with
                     the scale of the grid (`record.SCALE`) when the caller names it
-    layers.csv      GRID + round, layer, numel, density (per-layer density of the global model)
+    layers.csv      GRID + record.LAYER_COLUMNS (per round and layer: density of the global model,
+                    regrowth, the Powerprop exponent beta; columns a run predates are left empty)
     mask_iou.csv    GRID + round_a, round_b, iou: the round x round IoU of the saved global masks
     partitions.csv  dataset, alpha, num_clients, partition_seed, client, class, count
 
@@ -15,6 +16,12 @@ its path, if it follows the workflow's layout (`grid.RUN_LAYOUT`). The reference
 recorded at sparsity 0 whatever its config says (it has no target sparsity). File and column names
 of a run folder are `sparsyfed.record`'s. `read_table` reads a table back from NAME.csv or, as a
 shipped reference stores its large tables, NAME.csv.gz.
+
+Two runs of one grid point are an error (they would be averaged as if they were seeds), unless
+`variants` is set: then runs that differ in their method parameters (runs.csv `method_params`, the
+full parameters the run used) are distinct runs, as in an experiment that varies a parameter (the
+beta sweep, the corrected behaviours), and rounds, layers and mask_iou get a `run_dir` column after
+the GRID columns (runs.csv has it anyway), which tells the runs of one grid point apart.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ from sparsyfed.metrics.packed import iou_matrix
 GRID = ["dataset", "model", "alpha", "method", "sparsity", "seed"]
 ROUND_COLUMNS = list(record.ROUND_COLUMNS)  # a run may add more (e.g. fed_test_acc), kept after these
 LAYER_COLUMNS = list(record.LAYER_COLUMNS)
+LAYER_REQUIRED = [c for c in LAYER_COLUMNS if c not in record.LAYER_COLUMNS_ADDED]
 REGROWTH = ["regrowth_local", "regrowth_pruned", "regrowth_global"]
 RUN_COLUMNS = GRID + [
     "status", "error", "rounds", "rounds_completed", "num_clients", "clients_per_round", "method_params",
@@ -211,7 +219,8 @@ def read_run(run_dir: str | Path, max_masks: int = MAX_MASKS, root: str | Path |
     else:
         rounds = pd.DataFrame(columns=ROUND_COLUMNS)
     layers_path = run_dir / record.LAYERS
-    layers = _read_csv(layers_path, LAYER_COLUMNS) if layers_path.exists() else pd.DataFrame(columns=LAYER_COLUMNS)
+    layers = _read_csv(layers_path, LAYER_REQUIRED) if layers_path.exists() else pd.DataFrame(columns=LAYER_COLUMNS)
+    layers = layers.reindex(columns=LAYER_COLUMNS + [c for c in layers.columns if c not in LAYER_COLUMNS])
 
     final = summary.get("final") or {}
     provenance = summary.get("provenance") or {}
@@ -316,18 +325,25 @@ def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
     return out.reindex(columns=columns + [c for c in out.columns if c not in columns])
 
 
-def _check_unique(runs: pd.DataFrame) -> None:
+def _check_unique(runs: pd.DataFrame, variants: bool = False) -> None:
     key = ["dataset", "alpha", "method", "sparsity", "seed"]
     placed = runs.dropna(subset=key)  # folders whose grid point is unknown cannot clash
+    if variants:
+        key = key + ["method_params"]
+        placed = placed.assign(method_params=placed["method_params"].astype(object).fillna(""))
     dup = placed[placed.duplicated(key, keep=False)]
     if len(dup):
         first = dup.sort_values("run_dir").groupby(key, dropna=False)["run_dir"].apply(list).iloc[0]
-        raise UserError(f"--runs: {first[0]} and {first[1]} are the same grid point (dataset, alpha, method, "
-                        "sparsity, seed); collect different settings into different --out folders")
+        what = "grid point (dataset, alpha, method, sparsity, seed)" + (" and method parameters" if variants else "")
+        hint = ("" if variants else " (or pass --variants if they differ in their method parameters, as in an "
+                "experiment over a parameter)")
+        raise UserError(f"--runs: {first[0]} and {first[1]} are the same {what}; collect different settings "
+                        f"into different --out folders{hint}")
 
 
 def collect(run_dirs: Iterable[str | Path], partition_files: Iterable[str | Path], out_dir: str | Path,
-            max_masks: int = MAX_MASKS, scale: str | None = None, root: str | Path | None = None) -> dict[str, Path]:
+            max_masks: int = MAX_MASKS, scale: str | None = None, root: str | Path | None = None,
+            variants: bool = False) -> dict[str, Path]:
     """Read runs and partitions and write the five tidy tables into `out_dir`.
 
     Parameters
@@ -338,23 +354,33 @@ def collect(run_dirs: Iterable[str | Path], partition_files: Iterable[str | Path
     max_masks : at most this many saved masks per run enter the IoU matrix (evenly spaced).
     scale : the scale of the grid (`record.SCALE` of every row of runs.csv; empty when None).
     root : run folders are named in runs.csv relative to this folder (they must lie under it).
+    variants : runs of one grid point with different method parameters are distinct runs (else an error).
 
     Returns table name -> path written.
     """
     check_out(out_dir, folder=True)
     parts = [read_run(d, max_masks, root) for d in find_run_dirs(run_dirs)]
+    per_run = ("rounds", "layers", "mask_iou")
+    if variants:
+        for part in parts:
+            for name in per_run:
+                if len(part[name]):  # empty frames are left out below
+                    part[name] = part[name].copy()
+                    part[name].insert(len(GRID), "run_dir", part["run"]["run_dir"])
+    key = ["run_dir"] if variants else []
     runs = pd.DataFrame([p["run"] for p in parts])
     runs = _concat([runs], RUN_COLUMNS)
     runs[record.SCALE] = scale
     if len(runs):
-        _check_unique(runs)
-        runs = runs.sort_values(["dataset", "alpha", "method", "sparsity", "seed"], na_position="last",
+        _check_unique(runs, variants)
+        runs = runs.sort_values(["dataset", "alpha", "method", "sparsity", "seed", "method_params"],
+                                na_position="last",
                                 key=lambda s: s.astype(str) if s.dtype == object else s).reset_index(drop=True)
     tables = {
-        "rounds": _concat([p["rounds"] for p in parts], GRID + ["status"] + ROUND_COLUMNS),
+        "rounds": _concat([p["rounds"] for p in parts], GRID + key + ["status"] + ROUND_COLUMNS),
         "runs": runs,
-        "layers": _concat([p["layers"] for p in parts], GRID + LAYER_COLUMNS),
-        "mask_iou": _concat([p["mask_iou"] for p in parts], IOU_COLUMNS),
+        "layers": _concat([p["layers"] for p in parts], GRID + key + LAYER_COLUMNS),
+        "mask_iou": _concat([p["mask_iou"] for p in parts], GRID + key + IOU_COLUMNS[len(GRID):]),
         "partitions": _concat([read_partition(f) for f in partition_files], PARTITION_COLUMNS),
     }
     for col in INT_COLUMNS:

@@ -6,9 +6,11 @@ handler, which takes the parsed arguments, writes its outputs atomically, prints
 wrote (one per line) and raises `UserError` for bad input. Heavy imports (pandas, matplotlib)
 happen inside the handlers so that `sparsyfed --help` stays fast.
 
-    sparsyfed collect --runs DIR [DIR ...] [--partitions FILE [FILE ...]] [--scale TEXT] --out DIR
+    sparsyfed collect --runs DIR [DIR ...] [--partitions FILE [FILE ...]] [--scale TEXT] [--variants] --out DIR
     sparsyfed table {table1,table2,paper_comparison,paper_shape,all} --tables DIR --out DIR
+    sparsyfed table {beta_sensitivity,corrected} --tables DIR --out DIR     (an experiment's tables)
     sparsyfed figure {accuracy_vs_sparsity,...,partitions,all} --tables DIR --out DIR
+    sparsyfed figure beta_sensitivity --tables DIR --out DIR                (the beta sweep's tables)
     sparsyfed claims --tables DIR [--provenance FILE] --out FILE
     sparsyfed report --tables DIR --figures DIR --captions DIR [--agreement FILE] [--provenance FILE] --out FILE
     sparsyfed agreement --tables DIR --reference DIR --out DIR
@@ -21,7 +23,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sparsyfed.analysis.figures import FIGURES
+from sparsyfed.analysis.figures import EXPERIMENT_FIGURES, FIGURES
 from sparsyfed.io import check_out
 
 TABLE_NAMES = ("table1", "table2", "paper_comparison", "paper_shape")
@@ -33,6 +35,8 @@ PAPER_FIGURE_FILES = (
     tuple(f"{name}.{ext}" for name in TABLE_NAMES for ext in TABLE_FORMATS) + (CLAIMS,)
     + tuple(f"{name}.{ext}" for name in FIGURES for ext in FIGURE_FORMATS) + (REPORT,)
 )
+# Tables of the experiments beside the grid (`analysis.experiments`), each from that experiment's tidy tables.
+EXPERIMENT_TABLE_NAMES = ("beta_sensitivity", "corrected")
 
 
 def _print(paths) -> None:
@@ -46,14 +50,20 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
     if args.max_masks < 1:
         raise UserError(f"--max-masks: must be >= 1, got {args.max_masks}")
-    _print(collect(args.runs, args.partitions or [], args.out, max_masks=args.max_masks, scale=args.scale).values())
+    _print(collect(args.runs, args.partitions or [], args.out, max_masks=args.max_masks, scale=args.scale,
+                   variants=args.variants).values())
     return 0
 
 
 def cmd_table(args: argparse.Namespace) -> int:
+    check_out(args.out, folder=True)
+    if args.name in EXPERIMENT_TABLE_NAMES:
+        from sparsyfed.analysis.experiments import write_table as write_experiment_table
+
+        _print(write_experiment_table(args.name, args.tables, args.out))
+        return 0
     from sparsyfed.analysis.tables import write_table
 
-    check_out(args.out, folder=True)
     for name in TABLE_NAMES if args.name == "all" else (args.name,):
         _print(write_table(name, args.tables, args.out))
     return 0
@@ -149,13 +159,17 @@ def register(subparsers) -> None:
                    help="at most K saved masks per run enter the round x round IoU matrix (default 64)")
     p.add_argument("--scale", metavar="TEXT",
                    help="the scale of the grid, stored in runs.csv and named on every page (e.g. 'default grid')")
+    p.add_argument("--variants", action="store_true",
+                   help="runs of one grid point that differ in their method parameters are distinct runs "
+                        "(experiments over a parameter); without it they are an error")
     p.set_defaults(func=cmd_collect)
 
     p = subparsers.add_parser(
         "table", help="Table 1, Table 2 or the paper comparison as CSV, Markdown and LaTeX",
         description="Build a table from the tidy tables of `sparsyfed collect`; writes NAME.csv, NAME.md, NAME.tex.")
-    p.add_argument("name", choices=TABLE_NAMES + ("all",), metavar="NAME",
-                   help=f"one of {', '.join(TABLE_NAMES)}, or all")
+    p.add_argument("name", choices=TABLE_NAMES + ("all",) + EXPERIMENT_TABLE_NAMES, metavar="NAME",
+                   help=f"one of {', '.join(TABLE_NAMES)}, or all (the grid's tables); or an experiment's, "
+                        f"{', '.join(EXPERIMENT_TABLE_NAMES)}, from its tables (`collect --variants`)")
     _tables_option(p)
     p.add_argument("--out", required=True, metavar="DIR", type=Path, help="folder for the table files")
     p.set_defaults(func=cmd_table)
@@ -163,7 +177,9 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "figure", help="one of the paper's figures as PDF and PNG",
         description="Draw a figure from the tidy tables of `sparsyfed collect`; writes NAME.pdf and NAME.png.")
-    p.add_argument("name", choices=FIGURES + ("all",), metavar="NAME", help=f"one of {', '.join(FIGURES)}, or all")
+    p.add_argument("name", choices=FIGURES + ("all",) + EXPERIMENT_FIGURES, metavar="NAME",
+                   help=f"one of {', '.join(FIGURES)}, or all (the grid's figures); or an experiment's, "
+                        f"{', '.join(EXPERIMENT_FIGURES)}, from its tables (`collect --variants`)")
     _tables_option(p)
     p.add_argument("--out", required=True, metavar="DIR", type=Path, help="folder for the figure files")
     p.set_defaults(func=cmd_figure)

@@ -133,6 +133,7 @@ class ClientResult:
     metrics: dict  # client_metrics row
     loss_sum: float
     seen: int
+    exponents: dict[str, float]  # Method.exponents: module name -> the beta the session computed with
 
 
 def _train_client(s: Setup, global_state: State, server_ctx: RoundContext, train_idx: torch.Tensor,
@@ -141,6 +142,7 @@ def _train_client(s: Setup, global_state: State, server_ctx: RoundContext, train
     ctx = dataclasses.replace(server_ctx, client_id=cid)
     model.load_state_dict(global_state)
     method.prepare_client(model, ctx)
+    exponents = method.exponents(model)
     idx = train_idx[cid]
     gen = torch.Generator().manual_seed(client_seed(s.cfg.seed, ctx.round, cid))
     loss_sum, seen = local_train(model, s.data.train_x[idx], s.data.train_y[idx], s.data.normalise, method, ctx,
@@ -150,7 +152,7 @@ def _train_client(s: Setup, global_state: State, server_ctx: RoundContext, train
     upload = method.postprocess_upload(trained, ctx)
     metrics = client_metrics(global_state, trained, upload, s.prunable, method.activation_density(model),
                              method.weight_density(model))
-    return ClientResult(upload, float(len(idx)), metrics, loss_sum, seen)
+    return ClientResult(upload, float(len(idx)), metrics, loss_sum, seen, exponents)
 
 
 class _Progress:
@@ -177,6 +179,11 @@ class _Progress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+
+
+def _module(key: str) -> str:
+    """The module name of a prunable state key ('stem.0.weight' -> 'stem.0')."""
+    return key.removesuffix(".weight")
 
 
 def _save_mask(out_dir: Path, round: int, packed: np.ndarray) -> None:
@@ -265,6 +272,7 @@ def _run(s: Setup, workers: Workers, out_dir: Path, progress: bool) -> dict:
         uploads = [t.upload for t in trained]
         weights = [t.weight for t in trained]
         client_rows = [t.metrics for t in trained]
+        exponents = trained[0].exponents  # the same for every client of a round (from the received model)
         loss_sum, seen = 0.0, 0
         for t in trained:
             loss_sum, seen = loss_sum + t.loss_sum, seen + t.seen
@@ -298,7 +306,8 @@ def _run(s: Setup, workers: Workers, out_dir: Path, progress: bool) -> dict:
         row["round_wall_s"] = time.perf_counter() - round_t0
         rows.append(row)
         layer_rows += [{"round": rnd, "layer": k, "role": s.layers[k][0], "layer_type": s.layers[k][1],
-                        "numel": global_state[k].numel(), "density": d, "regrowth_local": layer_regrowth[k]}
+                        "numel": global_state[k].numel(), "density": d, "regrowth_local": layer_regrowth[k],
+                        "beta": exponents.get(_module(k), math.nan)}
                        for k, d in layer_density.items()]
         if rnd % cfg.mask_every == 0 or rnd == cfg.rounds:
             _save_mask(out_dir, rnd, global_support)

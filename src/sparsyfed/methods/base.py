@@ -124,6 +124,12 @@ class Method:
         the trained weights."""
         return {}
 
+    def exponents(self, model: nn.Module) -> dict[str, float]:
+        """Per prunable layer with a Powerprop exponent, the beta the current local session computes
+        with (module name -> beta), read after `prepare_client`; layers not listed have none (plain
+        weights). The engine records the round's first client's in layers.csv (`beta`)."""
+        return {}
+
     # -- cross-round state (checkpointed) --------------------------------------------------
     def state_dict(self) -> dict:
         return {}

@@ -18,11 +18,13 @@ FIGURES = (
     "partitions",
     "relative_accuracy_vs_authors",
 )
+# Figures of the experiments beside the grid (from an experiment's tidy tables, not the grid's).
+EXPERIMENT_FIGURES = ("beta_sensitivity",)
 
 
 def make_figure(name: str, tables_dir: str | Path, out_dir: str | Path) -> list[Path]:
     """Run figure module `name`'s `make`; returns the paths written."""
-    if name not in FIGURES:
-        raise UserError(f"figure: unknown figure {name!r}; choose one of {list(FIGURES)}")
+    if name not in FIGURES + EXPERIMENT_FIGURES:
+        raise UserError(f"figure: unknown figure {name!r}; choose one of {list(FIGURES + EXPERIMENT_FIGURES)}")
     module = importlib.import_module(f"sparsyfed.analysis.figures.{name}")
     return module.make(tables_dir, out_dir)

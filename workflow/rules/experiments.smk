@@ -1,0 +1,166 @@
+# Experiments beside the grid (the config's `experiments` section; runs and settings from
+# src/sparsyfed/grid.py). Each is one target, not part of `all`:
+#
+#   snakemake --cores all beta_sweep    paper_figures/beta_sensitivity.{csv,md,tex,pdf,png}
+#   snakemake --cores all corrected     paper_figures/corrected.{csv,md,tex}
+#
+#   results/experiments/{experiment}/runs/<run>/   its runs (settings.yaml, summary.json, ...):
+#       beta_sweep: beta{beta}/{dataset}/alpha{alpha}/sparsyfed/s{sparsity}/seed{seed}
+#       corrected:  {behaviour}-corrected/{dataset}/alpha{alpha}/{method}/s{sparsity}/seed{seed};
+#                   its as-ran runs are the grid's own runs (results/runs/..., made by simulate_run)
+#   results/experiments/{experiment}/tables/       its tidy tables (`sparsyfed collect --variants`)
+
+
+wildcard_constraints:
+    experiment=_alternatives(EXPERIMENTS),
+
+
+localrules:
+    beta_sweep,
+    corrected,
+
+
+rule beta_sweep:
+    """SparsyFed's accuracy, global sparsity and regrowth against its Powerprop exponent beta."""
+    input:
+        expand(
+            "paper_figures/beta_sensitivity.{ext}", ext=TABLE_FORMATS + FIGURE_FORMATS
+        ),
+
+
+rule corrected:
+    """Each corrected behaviour against the authors' (as-ran) one, paired by seed."""
+    input:
+        expand("paper_figures/corrected.{ext}", ext=TABLE_FORMATS),
+
+
+rule settings_experiment:
+    """The settings of one experiment run, as the YAML file `sparsyfed run --config` reads."""
+    output:
+        f"{EXPERIMENT_RUNS}/{{run}}/{SETTINGS}",
+    log:
+        "logs/settings_experiment/{experiment}/{run}.log",
+    localrule: True
+    params:
+        settings=experiment_settings,
+    run:
+        write_settings(output[0], params.settings, log[0])
+
+
+rule simulate_experiment:
+    """One federated training run of an experiment."""
+    input:
+        unpack(experiment_run_inputs),
+        settings=f"{EXPERIMENT_RUNS}/{{run}}/{SETTINGS}",
+    output:
+        summary=f"{EXPERIMENT_RUNS}/{{run}}/{record.SUMMARY}",
+    log:
+        "logs/simulate_experiment/{experiment}/{run}.log",
+    benchmark:
+        "results/benchmarks/simulate_experiment/{experiment}/{run}.tsv"
+    conda:
+        ENV
+    threads: lookup(dpath="resources/simulate/threads", within=config)
+    resources:
+        mem_mb=lookup(dpath="resources/simulate/mem_mb", within=config),
+        runtime=lookup(dpath="resources/simulate/runtime", within=config),
+        gpu=lookup(dpath="resources/simulate/gpu", within=config),
+    params:
+        out=lambda wildcards, output: os.path.dirname(output.summary),
+    shell:
+        "sparsyfed run --config {input.settings:q} --set threads={threads}"
+        " --out {params.out:q} --record-failure --quiet > {log:q} 2>&1"
+
+
+rule collect_experiment:
+    """An experiment's runs -> its tidy tables; runs that differ only in method parameters are
+    distinct runs (--variants)."""
+    input:
+        runs=experiment_summaries,
+        partitions=experiment_partitions,
+        code=analysis_code("sparsyfed.analysis.collect"),
+    output:
+        [f"{EXPERIMENT_TABLES}/{table}.csv" for table in record.TIDY_TABLES],
+    log:
+        "logs/collect_experiment/{experiment}.log",
+    benchmark:
+        "results/benchmarks/collect_experiment/{experiment}.tsv"
+    conda:
+        ENV
+    threads: lookup(dpath="resources/analysis/threads", within=config)
+    resources:
+        mem_mb=lookup(dpath="resources/analysis/mem_mb", within=config),
+        runtime=lookup(dpath="resources/analysis/runtime", within=config),
+    params:
+        runs=lambda wildcards, input: [os.path.dirname(f) for f in input.runs],
+        out=lambda wildcards, output: os.path.dirname(output[0]),
+    shell:
+        "sparsyfed collect --variants --runs {params.runs:q} --partitions {input.partitions:q}"
+        " --out {params.out:q} > {log:q} 2>&1"
+
+
+# Each experiment's table (and figure) from its tidy tables.
+for name, experiment in {
+    "beta_sensitivity": "beta_sweep",
+    "corrected": "corrected",
+}.items():
+
+    rule:
+        name:
+            f"tables_{name}"
+        input:
+            tables=experiment_tables(experiment),
+            code=analysis_code("sparsyfed.analysis.experiments"),
+        output:
+            csv=report(
+                f"paper_figures/{name}.csv",
+                caption=f"../report/{name}.rst",
+                category="Experiments",
+            ),
+            md=f"paper_figures/{name}.md",
+            tex=f"paper_figures/{name}.tex",
+        log:
+            f"logs/tables/{name}.log",
+        benchmark:
+            f"results/benchmarks/tables/{name}.tsv"
+        conda:
+            ENV
+        threads: lookup(dpath="resources/analysis/threads", within=config)
+        resources:
+            mem_mb=lookup(dpath="resources/analysis/mem_mb", within=config),
+            runtime=lookup(dpath="resources/analysis/runtime", within=config),
+        params:
+            name=name,
+            tables=lambda wildcards, input: os.path.dirname(input.tables[0]),
+            out=lambda wildcards, output: os.path.dirname(output.csv),
+        shell:
+            "sparsyfed table {params.name} --tables {params.tables:q} --out {params.out:q} > {log:q} 2>&1"
+
+
+rule figures_beta_sensitivity:
+    """Accuracy, global sparsity and regrowth against beta, with the spectral exponent where it lands."""
+    input:
+        tables=experiment_tables("beta_sweep"),
+        code=analysis_code("sparsyfed.analysis.figures.beta_sensitivity"),
+    output:
+        pdf="paper_figures/beta_sensitivity.pdf",
+        png=report(
+            "paper_figures/beta_sensitivity.png",
+            caption="../report/beta_sensitivity_figure.rst",
+            category="Experiments",
+        ),
+    log:
+        "logs/figures/beta_sensitivity.log",
+    benchmark:
+        "results/benchmarks/figures/beta_sensitivity.tsv"
+    conda:
+        ENV
+    threads: lookup(dpath="resources/analysis/threads", within=config)
+    resources:
+        mem_mb=lookup(dpath="resources/analysis/mem_mb", within=config),
+        runtime=lookup(dpath="resources/analysis/runtime", within=config),
+    params:
+        tables=lambda wildcards, input: os.path.dirname(input.tables[0]),
+        out=lambda wildcards, output: os.path.dirname(output.pdf),
+    shell:
+        "sparsyfed figure beta_sensitivity --tables {params.tables:q} --out {params.out:q} > {log:q} 2>&1"
