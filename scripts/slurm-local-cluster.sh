@@ -37,7 +37,8 @@ wait_for() {  # wait_for DAEMON LOGFILE COMMAND...: poll COMMAND until it succee
   shift 2
   for ((i = 0; i < WAIT_S * 2; i++)); do
     if "$@" >/dev/null 2>&1; then return 0; fi
-    if [ -f "$(pidfile "$name")" ] && ! alive "$name"; then die "$name" "$log" "exited after it started"; fi
+    # A pid file can exist before its pid is written: only a written pid that is gone means a dead daemon.
+    if [ -n "$(pid_of "$name")" ] && ! alive "$name"; then die "$name" "$log" "exited after it started"; fi
     sleep 0.5
   done
   die "$name" "$log" "did not answer within ${WAIT_S}s (checked with: $*)"
@@ -51,7 +52,9 @@ pidfile() {  # where each daemon keeps its pid (munged and mariadbd in their own
   esac
 }
 
-alive() { [ -f "$(pidfile "$1")" ] && kill -0 "$(cat "$(pidfile "$1")")" 2>/dev/null; }
+pid_of() { cat "$(pidfile "$1")" 2>/dev/null || true; }
+
+alive() { local pid; pid=$(pid_of "$1"); [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
 
 stop_daemon() {  # stop_daemon NAME: SIGTERM the pid in its pid file, wait for it to exit
   local pid i
