@@ -81,3 +81,13 @@ def make_dir(path: str | os.PathLike, option: str = "--out") -> Path:
     except OSError as exc:
         raise UserError(f"{option}: cannot create {path} ({exc.strerror}); choose a writable place") from None
     return path
+
+
+def staging_dir(parent: str | os.PathLike, prefix: str) -> Path:
+    """A new empty folder in `parent` to fill and then move into place, with a plain folder's permissions
+    (`tempfile.mkdtemp` makes it private, and the moved folder would stay so)."""
+    path = Path(tempfile.mkdtemp(dir=parent, prefix=prefix))
+    umask = os.umask(0)
+    os.umask(umask)
+    path.chmod(0o777 & ~umask)
+    return path

@@ -47,7 +47,7 @@ from sparsyfed.analysis.scale import duration, load_provenance, run_seconds, sca
 from sparsyfed.analysis.tables import write_table
 from sparsyfed.errors import UserError
 from sparsyfed.grid import RUN_LAYOUT, Grid, load_workflow_config, run_differences
-from sparsyfed.io import atomic_path, check_out, write_json, write_text
+from sparsyfed.io import atomic_path, check_out, staging_dir, write_json, write_text
 from sparsyfed.revision import git_commit
 
 CONFIG, PROVENANCE, README = "config.yaml", "provenance.json", "README.md"
@@ -166,7 +166,7 @@ def _staging(out_dir: Path) -> Path:
         raise UserError(f"--out: {out_dir} exists and is not a reference folder (no {PROVENANCE}); choose a new "
                         "or empty folder")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.packing."))
+    return staging_dir(out_dir.parent, f".{out_dir.name}.packing.")
 
 
 def _replace(stage: Path, out_dir: Path) -> None:

@@ -13,7 +13,6 @@ import hashlib
 import os
 import shutil
 import tarfile
-import tempfile
 import urllib.error
 import urllib.request
 import zlib
@@ -21,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sparsyfed.errors import UserError
-from sparsyfed.io import atomic_path
+from sparsyfed.io import atomic_path, staging_dir
 
 TIMEOUT_S = 15.0  # per network operation: a blocked network fails fast
 _CHUNK = 1 << 20
@@ -142,7 +141,7 @@ def extract_tar(archive: str | os.PathLike, target: str | os.PathLike, inner: st
     """
     archive, target = Path(archive), Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
+    tmp = staging_dir(target.parent, f".{target.name}.tmp.")
     try:
         try:
             with tarfile.open(archive, "r:*") as tar:
