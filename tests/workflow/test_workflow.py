@@ -139,7 +139,7 @@ def test_dry_run_plans_the_grid(name, tmp_path):
 
 def test_default_dry_run_plans_the_grid(default_plan):
     assert job_counts(default_plan) == expected_counts(load("default"))
-    assert job_counts(default_plan)["simulate_run"] == 96
+    assert job_counts(default_plan)["simulate_run"] == (5 * 3 + 1) * 3 * 3 == 144
 
 
 def test_fsdd_grid_size():
@@ -161,10 +161,10 @@ def test_experiment_sizes_of_the_shipped_configs():
     """The sizes the configs' comments state: the default scale's sweep and ablation, the paper's."""
     default, paper = load("default"), load("paper")
     assert expected_experiment_counts(default, "beta_sweep")["simulate_experiment"] == 10 * 5
-    # 5 corrected runs (SparsyFed and ZeroFL twice, FLASH once) + 3 as ran, at 3 alphas x 3 seeds,
-    # of which the grid's 2 seeds' as-ran runs are the grid's own
-    assert expected_experiment_counts(default, "corrected")["simulate_experiment"] == 45 + 9
-    assert expected_experiment_counts(default, "corrected")["simulate_run"] == 18
+    # 5 corrected runs (SparsyFed and ZeroFL twice, FLASH once) + 3 as ran, at 3 alphas x 3 seeds;
+    # the seeds are the grid's, so every as-ran run is the grid's own
+    assert expected_experiment_counts(default, "corrected")["simulate_experiment"] == 45
+    assert expected_experiment_counts(default, "corrected")["simulate_run"] == 27
     assert expected_experiment_counts(paper, "beta_sweep")["simulate_experiment"] == 10 * 3
     assert paper["experiments"]["beta_sweep"] | {"seeds": None} == {
         "dataset": "cifar10", "betas": [1.0, 1.125, 1.25, 1.375, 2.0, 2.25, 2.75, 3.0, 4.0],
@@ -179,8 +179,9 @@ def test_experiment_paths_name_what_they_vary(tmp_path):
     assert "results/experiments/beta_sweep/runs/beta1/fashion_mnist/alpha1/sparsyfed/s0.95/seed5378/" in out
     assert "results/experiments/beta_sweep/runs/betaspectral_mean/fashion_mnist/alpha1/sparsyfed/s0.95/seed8263" in out
     assert "results/experiments/corrected/runs/flash_mask-corrected/fashion_mnist/alpha0.1/flash/s0.95/seed2035" in out
-    # as ran at a seed the grid does not run: the grid's settings, in the experiment's folder
-    assert "results/experiments/corrected/runs/grid/fashion_mnist/alpha1000/zerofl/s0.95/seed2035" in out
+    # as ran: the grid's own run (every seed of the experiment is the grid's)
+    assert "results/experiments/corrected/runs/grid/" not in out
+    assert "results/runs/fashion_mnist/alpha1000/zerofl/s0.95/seed2035/summary.json" in out
     assert "results/runs/fashion_mnist/alpha0.1/sparsyfed/s0.95/seed9421/summary.json" in out  # the grid's own
     assert "paper_figures/table1" not in out  # the experiments are not the grid's tables
 
