@@ -16,6 +16,7 @@ from pathlib import Path
 ROOT_PACKAGE = "sparsyfed"
 
 
+@cache
 def package_dir() -> Path:
     """The folder of the `sparsyfed` package that imports find (so PYTHONPATH is respected)."""
     spec = importlib.util.find_spec(ROOT_PACKAGE)
@@ -36,9 +37,21 @@ def _source(module: str) -> Path | None:
     return None
 
 
+def _tree(path: Path) -> ast.Module:
+    """The parsed source of `path`, parsed once per version of the file (analysis modules share most
+    of their imports, and the workflow asks for each one's closure at parse time)."""
+    stat = path.stat()
+    return _parse(path, stat.st_mtime_ns, stat.st_size)
+
+
+@cache
+def _parse(path: Path, mtime_ns: int, size: int) -> ast.Module:
+    return ast.parse(path.read_text(), filename=str(path))
+
+
 def _imported(path: Path, module: str) -> set[str]:
     """`sparsyfed` modules that `path` (the source of `module`) imports anywhere in its body."""
-    tree = ast.parse(path.read_text(), filename=str(path))
+    tree = _tree(path)
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     found = set()
     for node in ast.walk(tree):
@@ -56,7 +69,7 @@ def _imported(path: Path, module: str) -> set[str]:
 
 def _data_files(path: Path) -> set[Path]:
     """Non-Python files beside `path` that it names in a string literal."""
-    names = {n.value for n in ast.walk(ast.parse(path.read_text())) if isinstance(n, ast.Constant)
+    names = {n.value for n in ast.walk(_tree(path)) if isinstance(n, ast.Constant)
              and isinstance(n.value, str)}
     return {p for p in path.parent.iterdir() if p.is_file() and p.suffix != ".py" and p.name in names}
 
