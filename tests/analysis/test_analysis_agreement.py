@@ -84,3 +84,20 @@ def test_write_agreement_names_the_disagreements(tmp_path):
     assert "| cells (every conclusive pair in the same order) | 0 / 1 (0 %) |" in text
     assert "Top-K − SparsyFed: reference -31.00 pp" in text
     assert csv.exists()
+
+
+def test_page_counts_grid_conclusive_pairs_among_the_references_conclusive_ones_only(tmp_path):
+    # Reference: topk << sparsyfed (conclusive), flash ~ sparsyfed (inconclusive: seeds spread)
+    ref = _grid({"topk": [40, 41, 42], "flash": [60, 75, 68], "sparsyfed": [71, 72, 73]})
+    # The grid: every pair conclusive; topk-sparsyfed the same way, flash-sparsyfed (not counted) too,
+    # topk-flash (conclusive in the reference) the other way
+    grid = _grid({"topk": [80, 81, 83], "flash": [60, 61, 62], "sparsyfed": [90, 91, 92]})
+    ref.write(tmp_path / "ref")
+    grid.write(tmp_path / "grid")
+    text = write_agreement(tmp_path / "grid", tmp_path / "ref", tmp_path / "out")[0].read_text()
+    # conclusive in the reference: topk-flash, topk-sparsyfed; flash-sparsyfed is not, though the grid's is
+    assert "| pairs of methods (conclusive in the reference) | 1 / 2 (50 %) |" in text
+    assert "1 of the 2 conclusive pairs are also conclusive, in the same direction" in text
+    assert "1 are conclusive the other way" in text
+    # topk − flash = 20, 20, 21 per seed: mean 20.33, half-width t(0.975, 2) x 0.577 / sqrt(3) = 1.43
+    assert "this grid +20.33 pp [+18.90, +21.77] (n = 3)" in text

@@ -127,7 +127,8 @@ def agreement(grid_tables: dict[str, pd.DataFrame], ref_tables: dict[str, pd.Dat
 
 def _pair_text(r) -> str:
     return (f"{names.method_name(r.first)} − {names.method_name(r.second)}: reference {r.ref_mean:+.2f} pp "
-            f"[{r.ref_lo:+.2f}, {r.ref_hi:+.2f}] (n = {r.ref_n}), this grid {r.grid_mean:+.2f} pp (n = {r.grid_n})")
+            f"[{r.ref_lo:+.2f}, {r.ref_hi:+.2f}] (n = {r.ref_n}), this grid {r.grid_mean:+.2f} pp "
+            f"[{r.grid_lo:+.2f}, {r.grid_hi:+.2f}] (n = {r.grid_n})")
 
 
 def _fraction(agreeing: int, counted: int) -> str:
@@ -136,6 +137,8 @@ def _fraction(agreeing: int, counted: int) -> str:
 
 def render(result: Agreement, grid_runs: pd.DataFrame, ref_runs: pd.DataFrame) -> str:
     counts = result.counts()
+    conclusive = result.conclusive_pairs
+    opposed = ~conclusive["agrees"] & _excludes_zero(conclusive["grid_lo"], conclusive["grid_hi"])
     cells = [tuple(k) for k in result.pairs[CELL_KEY].drop_duplicates().itertuples(index=False)]
     out = ["# Agreement of this grid with the reference grid", "",
            f"- This grid: {setting_text(grid_runs, cells)}.",
@@ -147,8 +150,9 @@ def render(result: Agreement, grid_runs: pd.DataFrame, ref_runs: pd.DataFrame) -
            "A pair of methods in a cell (dataset, α, sparsity) is conclusive in the reference when the 95 % paired t "
            "interval over seeds of their final-accuracy difference excludes 0; this grid agrees on it when its mean "
            "difference has the same sign. "
-           f"{int(result.pairs['grid_conclusive'].sum())} of the {counts['pairs'][1]} conclusive pairs are also "
-           "conclusive, in the same direction, in this grid.", "",
+           f"{int(conclusive['grid_conclusive'].sum())} of the {counts['pairs'][1]} conclusive pairs are also "
+           f"conclusive, in the same direction, in this grid; {int(opposed.sum())} are conclusive the other way "
+           "(this grid's interval excludes 0 on the other side).", "",
            "## Claims", "", "| # | Reference | This grid | Counted | Agrees |", "|---|---|---|---|---|"]
     for r in result.claims.itertuples():
         out.append(f"| {r.number} | {r.ref_verdict} | {r.grid_verdict} | {'yes' if r.counted else 'no'} | "
