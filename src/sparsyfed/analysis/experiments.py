@@ -31,6 +31,7 @@ from sparsyfed.analysis import names
 from sparsyfed.analysis.collect import read_table
 from sparsyfed.analysis.render import DAGGER, Block, Cell, latex, markdown
 from sparsyfed.analysis.stats import CI_LEVEL, Interval, fmt_mean_std, pair_by_seed, t_interval
+from sparsyfed.analysis.tables import setting_parts
 from sparsyfed.errors import UserError
 from sparsyfed.io import write_csv, write_text
 
@@ -124,13 +125,8 @@ def _setting(frame: pd.DataFrame) -> str:
     ok = frame[frame["status"] == record.OK]
     if ok.empty:
         return "no run finished"
-    parts = []
-    for col, label in (("model", "model"), ("rounds", "rounds"), ("num_clients", "clients"),
-                       ("clients_per_round", "per round")):
-        values = sorted({str(v) if isinstance(v, str) else f"{float(v):g}" for v in ok[col].dropna()})
-        parts.append(f"{label} {', '.join(values)}")
     seeds = sorted({int(s) for s in ok["seed"]})
-    return "; ".join(parts) + f"; seeds {', '.join(map(str, seeds))}"
+    return "; ".join(setting_parts(ok)) + f"; seeds: {', '.join(map(str, seeds))}"
 
 
 def _missing_note(runs: pd.DataFrame, used: pd.DataFrame) -> list[str]:

@@ -77,10 +77,9 @@ def _num(value) -> str:
     return f"{value:g}" if np.isfinite(value) else "?"
 
 
-def _setting_note(runs: pd.DataFrame) -> str:
+def setting_parts(runs: pd.DataFrame) -> list[str]:
+    """'model: resnet_small', 'rounds: 30', ... of the finished runs (empty when none finished)."""
     ok = runs[runs["status"] == record.OK]
-    if ok.empty:
-        return "No run finished."
     parts = []
     for col, label in (("model", "model"), ("rounds", "rounds"), ("num_clients", "clients"),
                        ("clients_per_round", "clients per round")):
@@ -88,7 +87,13 @@ def _setting_note(runs: pd.DataFrame) -> str:
             vals = sorted({v if isinstance(v, str) else _num(v) for v in ok[col].dropna()})
             if vals:
                 parts.append(f"{label}: {', '.join(vals)}")
-    return "Setting of the finished runs: " + "; ".join(parts) + "."
+    return parts
+
+
+def _setting_note(runs: pd.DataFrame) -> str:
+    if not (runs["status"] == record.OK).any():
+        return "No run finished."
+    return "Setting of the finished runs: " + "; ".join(setting_parts(runs)) + "."
 
 
 def _bad_note(stats: pd.DataFrame) -> str:
