@@ -22,7 +22,7 @@ import yaml
 from sparsyfed import record
 from sparsyfed.analysis.collect import collect, read_table
 from sparsyfed.analysis.commands import PAPER_FIGURE_FILES
-from sparsyfed.analysis.reference import DIFFERS, EQUAL, MISSING, NOT_SHIPPED, compare, pack
+from sparsyfed.analysis.reference import DIFFERS, EQUAL, MISSING, NOT_SHIPPED, compare, pack, review
 from sparsyfed.cli import main
 from sparsyfed.errors import UserError
 from sparsyfed.grid import Grid
@@ -227,3 +227,11 @@ def test_report_shows_every_output_with_its_caption(tiny_reference):
         assert f"]({name}.png)" in page and f"[{name}.pdf]({name}.pdf)" in page
     assert "### Mask IoU\n" in page
     assert "- elapsed wall time of the whole grid: 60 s" in page and f"`{tiny_reference['command']}`" in page
+
+
+def test_the_shipped_reference_reviews_equal(tmp_path):
+    """reference/ as committed: every output rebuilt from its tables equals the shipped file, so a change
+    that alters an output cannot land without repacking (`sparsyfed reference-pack`)."""
+    result = review(REPO / "reference", tmp_path / "review", REPO / "workflow" / "report")
+    assert not result.failures, [(c.name, c.status, c.note) for c in result.failures]
+    assert len(result.checks) == len(PAPER_FIGURE_FILES)
