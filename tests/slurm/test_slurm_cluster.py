@@ -110,6 +110,15 @@ def job_counts(output: str) -> dict[str, int]:
     return counts
 
 
+def local_job_counts(output: str) -> dict[str, int]:
+    """Jobs Snakemake ran in its own process ('localrule NAME:' in its log), as {rule: count}: the
+    local rules (`all`, each run's settings file), which never become SLURM jobs."""
+    counts: dict[str, int] = {}
+    for name in re.findall(r"^localrule (\S+):$", output, flags=re.M):
+        counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
 def job_name(comment: str) -> str:
     """The rule or group in the plugin's job comment: 'rule_<name>' or 'rule_<name>_wildcards_<values>'
     (a group job's name is '<group>_<rules>', e.g. 'sim_simulate_run')."""
@@ -149,8 +158,11 @@ def test_tiny_grid_one_run_per_job(tmp_path):
     runs = check_outputs(tmp_path)
     assert len(runs) == grid_size(TINY)
     assert (runs["status"] == "ok").all(), runs[["method", "sparsity", "status", "error"]]
-    # One SLURM job per job of the plan but the local rule `all`; each ran to COMPLETED.
-    planned = {rule: n for rule, n in job_counts(result.stdout).items() if rule not in ("all", "total")}
+    # One SLURM job per job of the plan but the local ones (`all`, the settings files); each COMPLETED.
+    local = local_job_counts(result.stdout)
+    assert local == {"all": 1, "settings_run": len(runs)}
+    planned = {rule: n - local.get(rule, 0) for rule, n in job_counts(result.stdout).items() if rule != "total"}
+    planned = {rule: n for rule, n in planned.items() if n}
     planned["sim_simulate_run"] = planned.pop("simulate_run")
     jobs = slurm_jobs(result.stdout)
     assert [j["State"] for j in jobs] == ["COMPLETED"] * sum(planned.values()), jobs
@@ -185,7 +197,8 @@ def test_grouped_grid_with_a_crashing_run(tmp_path):
     assert [j for j in jobs if "simulate_run" in j["Comment"]] == groups  # every run went in a group
     sizes = [per_group] * (len(runs) // per_group) + ([len(runs) % per_group] if len(runs) % per_group else [])
     planned = job_counts(result.stdout)
-    assert len(jobs) == planned["total"] - planned["all"] - planned["simulate_run"] + len(sizes)
+    local = sum(local_job_counts(result.stdout).values())
+    assert len(jobs) == planned["total"] - local - planned["simulate_run"] + len(sizes)
     sim = yaml.safe_load(TINY.read_text())["resources"]["simulate"]
     expected = sorted((min(n, cpus), min(n, cpus) * sim["mem_mb"], math.ceil(n / min(n, cpus)) * sim["runtime"])
                       for n in sizes)
