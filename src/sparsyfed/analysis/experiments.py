@@ -29,11 +29,10 @@ import pandas as pd
 from sparsyfed import catalog, record
 from sparsyfed.analysis import names
 from sparsyfed.analysis.collect import read_table
-from sparsyfed.analysis.render import DAGGER, Block, Cell, latex, markdown
+from sparsyfed.analysis.render import DAGGER, Block, Cell
 from sparsyfed.analysis.stats import CI_LEVEL, Interval, fmt_mean_std, pair_by_seed, t_interval
-from sparsyfed.analysis.tables import setting_parts
+from sparsyfed.analysis.tables import setting_parts, write_formats
 from sparsyfed.errors import UserError
-from sparsyfed.io import write_csv, write_text
 
 REFERENCE_BETA = 1.25  # the paper's beta (and SparsyFedParams' default): the sweep's Δ is against it
 STEADY_FROM_ROUND = 2
@@ -376,10 +375,5 @@ def write_table(name: str, tables_dir: str | Path, out_dir: str | Path) -> list[
         raise UserError(f"table: unknown experiment table {name!r}; choose one of {sorted(TABLES)}")
     function, inputs = TABLES[name]
     tidy, blocks = function(*(read_table(tables_dir, t) for t in inputs))
-    out_dir = Path(out_dir)
-    paths = [out_dir / f"{name}.csv", out_dir / f"{name}.md", out_dir / f"{name}.tex"]
-    write_csv(paths[0], tidy)
-    write_text(paths[1], markdown(blocks, HEADINGS[name]))
-    write_text(paths[2], latex(blocks))
-    return paths
+    return write_formats(name, tidy, blocks, HEADINGS[name], out_dir)
 

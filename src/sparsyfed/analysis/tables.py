@@ -443,9 +443,14 @@ def write_table(name: str, tables_dir: str | Path, out_dir: str | Path) -> list[
         raise UserError(f"table: unknown table {name!r}; choose one of {sorted(TABLES)}")
     runs = read_table(tables_dir, "runs")
     tidy, blocks = TABLES[name](runs)
+    return write_formats(name, tidy, blocks, HEADINGS[name], out_dir)
+
+
+def write_formats(name: str, tidy: pd.DataFrame, blocks: list[Block], heading: str, out_dir: str | Path) -> list[Path]:
+    """A built table as `<name>.csv` (the tidy frame), `.md` and `.tex` (the blocks) in `out_dir`."""
     out_dir = Path(out_dir)
     paths = [out_dir / f"{name}.csv", out_dir / f"{name}.md", out_dir / f"{name}.tex"]
     write_csv(paths[0], tidy)
-    write_text(paths[1], markdown(blocks, HEADINGS[name]))
+    write_text(paths[1], markdown(blocks, heading))
     write_text(paths[2], latex(blocks))
     return paths
