@@ -52,9 +52,19 @@ pidfile() {  # where each daemon keeps its pid (munged and mariadbd in their own
   esac
 }
 
+binary() { if [ "$1" = mariadb ]; then echo mariadbd; else echo "$1"; fi; }
+
 pid_of() { cat "$(pidfile "$1")" 2>/dev/null || true; }
 
-alive() { local pid; pid=$(pid_of "$1"); [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
+# A pid file can outlive its daemon (a machine restored from a snapshot keeps /run, not the
+# processes) and its pid can be reused: alive means the pid runs this daemon's binary.
+alive() {
+  local pid
+  pid=$(pid_of "$1")
+  [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$(binary "$1")" ]
+}
+
+clear_stale() { alive "$1" || rm -f "$(pidfile "$1")"; }  # before a start: an old pid is not the new daemon
 
 stop_daemon() {  # stop_daemon NAME: SIGTERM the pid in its pid file, wait for it to exit
   local pid i
@@ -110,6 +120,7 @@ start_munge() {
   if munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then return 0; fi
   install -d -m 755 -o munge -g munge /run/munge /var/lib/munge
   touch "$LOGS/munged.log" && chown munge:munge "$LOGS/munged.log"
+  clear_stale munged
   say "starting munged"
   runuser -u munge -- munged --log-file="$LOGS/munged.log" --pid-file=/run/munge/munged.pid ||
     die munged "$LOGS/munged.log" "failed to start"
@@ -125,6 +136,7 @@ start_mariadb() {
         die mariadb "$LOGS/mariadb.log" "could not initialise /var/lib/mysql"
     fi
     touch "$LOGS/mariadb.log" && chown mysql:mysql "$LOGS/mariadb.log"
+    clear_stale mariadb
     say "starting mariadbd"
     setsid mariadbd --user=mysql --datadir=/var/lib/mysql --bind-address=127.0.0.1 \
       --socket=/run/mysqld/mysqld.sock --pid-file="$(pidfile mariadb)" \
