@@ -101,3 +101,25 @@ def test_page_counts_grid_conclusive_pairs_among_the_references_conclusive_ones_
     assert "1 are conclusive the other way" in text
     # topk − flash = 20, 20, 21 per seed: mean 20.33, half-width t(0.975, 2) x 0.577 / sqrt(3) = 1.43
     assert "this grid +20.33 pp [+18.90, +21.77] (n = 3)" in text
+
+
+def test_claims_are_judged_on_the_cells_both_grids_ran(tmp_path):
+    # Prepare: the reference also ran alpha 1000, where SparsyFed is 20 pp below dense (claim 1
+    # contradicted there); at alpha 0.1 both grids have SparsyFed within 0.1 pp of dense.
+    close = {"dense": [80.0, 80.5, 81.0], "sparsyfed": [80.0, 80.4, 80.9]}
+    ref = _grid(close)
+    for seed in SEEDS:
+        ref.add("dense", seed, acc=90.0 + seed, alpha=1000.0)
+        ref.add("sparsyfed", seed, acc=70.0 + seed, alpha=1000.0)
+    grid = _grid(close)
+    # Execute
+    result = agreement(_tables(grid), _tables(ref))
+    whole_ref = agreement(_tables(ref), _tables(ref))
+    # Assert: claim 1 of the reference over all its cells is not its verdict on the shared cells
+    claim1 = result.claims.set_index("number").loc[1]
+    assert claim1["ref_verdict"] == claim1["grid_verdict"] == "supported"
+    assert whole_ref.claims.set_index("number").loc[1, "ref_verdict"] == "contradicted"
+    ref.write(tmp_path / "ref")
+    grid.write(tmp_path / "grid")
+    text = write_agreement(tmp_path / "grid", tmp_path / "ref", tmp_path / "out")[0].read_text()
+    assert "- Not compared (the reference ran them, this grid did not): Fashion-MNIST α = 1000 (IID), s = 95 %." in text

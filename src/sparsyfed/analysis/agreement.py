@@ -7,9 +7,10 @@ Two grids are compared cell by cell, where a cell is (dataset, α, target sparsi
   their final test accuracies (pp). A pair is *conclusive* in the reference when its interval
   excludes 0; the grid *agrees* on it when its own mean difference has the same sign. A cell is
   conclusive when it has a conclusive pair, and agrees when it agrees on every one of them.
-- **Claims.** The claim verdicts of both grids (`claims.evaluate_claims`); a claim counts where the
-  reference's verdict is conclusive (supported or contradicted) and agrees when the grid's verdict
-  is the same.
+- **Claims.** The claim verdicts of both grids (`claims.evaluate_claims`), each judged on the runs
+  of the cells both grids ran (a reference with more alphas or sparsities than the grid is cut to
+  the grid's); a claim counts where the reference's verdict is conclusive (supported or
+  contradicted) and agrees when the grid's verdict is the same.
 
 `write_agreement` writes `agreement.md` (the numbers and every disagreement, in words) and
 `agreement.csv` (one row per compared pair).
@@ -34,6 +35,7 @@ from sparsyfed.io import write_csv, write_text
 
 VALUE = "final_test_acc"
 CELL_KEY = ["dataset", "alpha", "sparsity"]
+RUN_CELL = ["dataset", "alpha", "method", "sparsity"]  # a method's runs in a cell (dense: sparsity 0)
 SIDES = ("ref", "grid")
 PAIR_COLUMNS = CELL_KEY + ["first", "second"] + [f"{side}_{k}" for side in SIDES for k in ("mean", "lo", "hi", "n")] + [
     "conclusive", "agrees", "grid_conclusive"]
@@ -117,8 +119,18 @@ def claim_verdicts(grid_results, ref_results) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["number", "claim", "ref_verdict", "grid_verdict", "counted", "agrees"])
 
 
+def shared_cells(*grids: dict[str, pd.DataFrame]) -> list[dict[str, pd.DataFrame]]:
+    """Each grid's tidy tables cut to the (dataset, α, method, sparsity) cells every grid ran."""
+    shared = grids[0]["runs"][RUN_CELL].drop_duplicates()
+    for g in grids[1:]:
+        shared = shared.merge(g["runs"][RUN_CELL].drop_duplicates(), on=RUN_CELL)
+    return [{name: table.merge(shared, on=RUN_CELL) if len(table) else table for name, table in g.items()}
+            for g in grids]
+
+
 def agreement(grid_tables: dict[str, pd.DataFrame], ref_tables: dict[str, pd.DataFrame]) -> Agreement:
-    """Compare two grids given as {'runs', 'rounds', 'layers'} tidy tables."""
+    """Compare two grids given as {'runs', 'rounds', 'layers'} tidy tables, on the cells both ran."""
+    grid_tables, ref_tables = shared_cells(grid_tables, ref_tables)
     verdicts = [evaluate_claims(t["runs"], t["rounds"], t["layers"]) for t in (grid_tables, ref_tables)]
     return Agreement(compare_pairs(grid_tables["runs"], ref_tables["runs"]), claim_verdicts(*verdicts))
 
@@ -135,6 +147,15 @@ def _fraction(agreeing: int, counted: int) -> str:
     return f"{agreeing} / {counted}" + (f" ({100 * agreeing / counted:.0f} %)" if counted else "")
 
 
+def _left_out(ref_runs: pd.DataFrame, compared: list[tuple]) -> list[str]:
+    """A line naming the reference's cells this grid did not run (none: no line)."""
+    sparse = ref_runs[ref_runs["method"] != "dense"]
+    missing = [k for k in cell_keys(sparse, CELL_KEY) if k not in set(compared)]
+    if not missing:
+        return []
+    return [f"- Not compared (the reference ran them, this grid did not): {'; '.join(where(*k) for k in missing)}."]
+
+
 def render(result: Agreement, grid_runs: pd.DataFrame, ref_runs: pd.DataFrame) -> str:
     counts = result.counts()
     conclusive = result.conclusive_pairs
@@ -142,7 +163,7 @@ def render(result: Agreement, grid_runs: pd.DataFrame, ref_runs: pd.DataFrame) -
     cells = [tuple(k) for k in result.pairs[CELL_KEY].drop_duplicates().itertuples(index=False)]
     out = ["# Agreement of this grid with the reference grid", "",
            f"- This grid: {setting_text(grid_runs, cells)}.",
-           f"- Reference: {setting_text(ref_runs, cells)}.", "",
+           f"- Reference: {setting_text(ref_runs, cells)}.", *_left_out(ref_runs, cells), "",
            "| | agree / counted |", "|---|---|",
            f"| claim verdicts (where the reference is conclusive) | {_fraction(*counts['claims'])} |",
            f"| cells (every conclusive pair in the same order) | {_fraction(*counts['cells'])} |",
