@@ -68,8 +68,9 @@ clear_stale() { alive "$1" || rm -f "$(pidfile "$1")"; }  # before a start: an o
 
 stop_daemon() {  # stop_daemon NAME: SIGTERM the pid in its pid file, wait for it to exit
   local pid i
-  alive "$1" || { rm -f "$(pidfile "$1")"; return 0; }
-  pid=$(cat "$(pidfile "$1")")
+  clear_stale "$1"
+  alive "$1" || return 0
+  pid=$(pid_of "$1")
   kill "$pid"
   for ((i = 0; i < 60; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
   if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid"; fi

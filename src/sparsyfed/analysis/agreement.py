@@ -119,13 +119,11 @@ def claim_verdicts(grid_results, ref_results) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["number", "claim", "ref_verdict", "grid_verdict", "counted", "agrees"])
 
 
-def shared_cells(*grids: dict[str, pd.DataFrame]) -> list[dict[str, pd.DataFrame]]:
-    """Each grid's tidy tables cut to the (dataset, α, method, sparsity) cells every grid ran."""
-    shared = grids[0]["runs"][RUN_CELL].drop_duplicates()
-    for g in grids[1:]:
-        shared = shared.merge(g["runs"][RUN_CELL].drop_duplicates(), on=RUN_CELL)
+def shared_cells(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> list[dict[str, pd.DataFrame]]:
+    """Both grids' tidy tables cut to the (dataset, α, method, sparsity) cells both ran."""
+    shared = a["runs"][RUN_CELL].drop_duplicates().merge(b["runs"][RUN_CELL].drop_duplicates(), on=RUN_CELL)
     return [{name: table.merge(shared, on=RUN_CELL) if len(table) else table for name, table in g.items()}
-            for g in grids]
+            for g in (a, b)]
 
 
 def agreement(grid_tables: dict[str, pd.DataFrame], ref_tables: dict[str, pd.DataFrame]) -> Agreement:
@@ -149,8 +147,8 @@ def _fraction(agreeing: int, counted: int) -> str:
 
 def _left_out(ref_runs: pd.DataFrame, compared: list[tuple]) -> list[str]:
     """A line naming the reference's cells this grid did not run (none: no line)."""
-    sparse = ref_runs[ref_runs["method"] != "dense"]
-    missing = [k for k in cell_keys(sparse, CELL_KEY) if k not in set(compared)]
+    sparse, compared = ref_runs[ref_runs["method"] != "dense"], set(compared)
+    missing = [k for k in cell_keys(sparse, CELL_KEY) if k not in compared]
     if not missing:
         return []
     return [f"- Not compared (the reference ran them, this grid did not): {'; '.join(where(*k) for k in missing)}."]
