@@ -7,7 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
+
+from sparsyfed import numerics
+
+numerics.apply(numerics.PORTABLE)  # before torch is imported: the tests compute what runs compute
+import torch  # noqa: E402
 
 torch.set_num_threads(1)
 

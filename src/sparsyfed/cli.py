@@ -59,6 +59,8 @@ def _run_epilog() -> str:
         row("lr_horizon", "rounds over which lr decays exponentially from lr to lr_end"),
         keys("eval_every", "eval_batch_size", "federated_eval", "mask_every"),
         keys("checkpoint_every", "seed", "device", "threads"),
+        row("numerics", "native: the CPU's own kernels; portable: one x86-64 path (AVX2), same bits on"),
+        " " * 28 + "every x86 machine with AVX2 (sparsyfed.numerics)",
         "",
         f"outputs in --out: {record.ROUNDS} (one row per round), {record.LAYERS} (per-layer density),",
         f"{record.MASKS}/round_XXXX.npy (packed global masks), {record.SUMMARY} (written last, with provenance).",
@@ -79,11 +81,14 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _cmd_run(args) -> int:
+    from sparsyfed import numerics
     from sparsyfed.config import load_config
-    from sparsyfed.runner import run
 
     cfg = load_config(args.config, args.set or [])
     check_out(args.out, folder=True)
+    numerics.apply(cfg.numerics)  # before torch is imported (by the runner)
+    from sparsyfed.runner import run
+
     summary = run(cfg, args.out, on_error="record" if args.record_failure else "raise",
                   progress=not args.quiet)
     final = summary.get("final", {})

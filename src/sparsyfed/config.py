@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from sparsyfed.errors import UserError
+from sparsyfed.numerics import check_mode
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class RunConfig:
     seed: int = 5378  # run seed: initialisation, client sampling, local shuffling
     device: str = "auto"  # auto | cpu | cuda | cuda:N
     threads: int = 0  # CPU cores of the run (clients train in parallel, fl/workers.py); 0 = all
+    numerics: str = "portable"  # portable: CPU kernels on one x86-64 path (AVX2); native: the CPU's own
 
     def __post_init__(self):
         _check_types(self)
@@ -76,6 +78,7 @@ class RunConfig:
             raise UserError(f"sparsity: must be in [0, 1), got {self.sparsity}")
         if self.threads < 0:
             raise UserError(f"threads: must be >= 0, got {self.threads}")
+        check_mode(self.numerics)
         if not (self.device in ("auto", "cpu", "cuda") or self.device.startswith("cuda:")):
             raise UserError(f"device: must be auto, cpu, cuda or cuda:N, got {self.device!r}")
 

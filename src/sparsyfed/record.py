@@ -35,16 +35,21 @@ ROUND_COLUMNS = (
     "round", "lr", "train_loss", "test_acc", "test_loss", "global_sparsity", "global_sparsity_all",
     "regrowth_local", "regrowth_pruned", "regrowth_global", "iou_consecutive", "iou_client_global",
     "bytes_down", "bytes_up", "cum_bytes_down", "cum_bytes_up", "authors_comm_params",
-    "cum_authors_comm_params", "flops_rel", "round_wall_s",
+    "cum_authors_comm_params", "flops_rel", "dead_zero_share", "round_wall_s",
 )
 OPTIONAL_ROUND_COLUMNS = ("fed_test_acc",)  # federated_eval=true
 TIMING_COLUMNS = ("round_wall_s",)  # wall-clock measurements: differ between otherwise identical runs
 # Per round and prunable layer: the global model's density after the round, the mean regrowth of the
-# round's clients, and `beta`, the Powerprop exponent the round's clients trained the layer with
+# round's clients, `beta`, the Powerprop exponent the round's clients trained the layer with
 # (`Method.exponents`: every client of a round computes it from the model it received; empty for a
-# layer without Powerprop).
-LAYER_COLUMNS = ("round", "layer", "role", "layer_type", "numel", "density", "regrowth_local", "beta")
-LAYER_COLUMNS_ADDED = ("beta",)  # not in layers.csv files written before it was added (issue 13)
+# layer without Powerprop), `trained_density`, the mean over the round's clients of the weight density
+# their local training computed with (ZeroFL's SWAT layers zero weights inside training), and the
+# global model's dead channels (`metrics.channels`: all-zero output and input channels, and the zeros
+# lying in them).
+LAYER_COLUMNS = ("round", "layer", "role", "layer_type", "numel", "density", "regrowth_local", "beta",
+                 "trained_density", "dead_out", "dead_in", "zeros_dead")
+# Not in layers.csv files written before they were added (beta: issue 13; the rest: issue 18).
+LAYER_COLUMNS_ADDED = ("beta", "trained_density", "dead_out", "dead_in", "zeros_dead")
 
 TIDY_TABLES = ("rounds", "runs", "layers", "mask_iou", "partitions")
 # Column of the tidy runs table that names the scale of the grid its runs belong to (the workflow

@@ -8,6 +8,7 @@ import torch
 
 from sparsyfed.config import load_config
 from sparsyfed.errors import UserError
+from sparsyfed import record
 from sparsyfed.record import TIMING_COLUMNS
 from sparsyfed.runner import run
 
@@ -38,8 +39,7 @@ def test_layers_csv_splits_regrowth_by_layer_and_role(tiny_run, tmp_path):
     run(load_config(None, settings), tmp_path / "r", progress=False)
     rounds = pd.read_csv(tmp_path / "r" / "rounds.csv")
     layers = pd.read_csv(tmp_path / "r" / "layers.csv")
-    assert list(layers.columns) == ["round", "layer", "role", "layer_type", "numel", "density", "regrowth_local",
-                                    "beta"]
+    assert list(layers.columns) == list(record.LAYER_COLUMNS)
     per_round = layers.groupby("round")["regrowth_local"].sum()
     assert per_round.to_numpy() == pytest.approx(rounds["regrowth_local"].to_numpy())
     powerprop = layers[layers["layer_type"].str.startswith("Powerprop")]
@@ -47,6 +47,32 @@ def test_layers_csv_splits_regrowth_by_layer_and_role(tiny_run, tmp_path):
     plain = layers[layers["layer_type"] == "Conv2d"]
     assert set(plain["role"]) == {"shortcut"} and plain.loc[plain["round"] > 1, "regrowth_local"].sum() > 0
     assert (powerprop["beta"] == 1.25).all() and plain["beta"].isna().all()  # no exponent: left empty
+    # no layer trains with weights of its own: the density trained with is the trained model's, which
+    # pruning after training cannot raise above 1 and the server's union keeps at or above the global one
+    assert layers["trained_density"].between(0, 1).all()
+    dead_zeros = layers.groupby("round")["zeros_dead"].sum()
+    zeros = (layers["numel"] * (1 - layers["density"])).groupby(layers["round"]).sum()
+    assert rounds["dead_zero_share"].to_numpy() == pytest.approx((dead_zeros / zeros).to_numpy())
+
+
+def test_zerofl_layers_record_the_density_training_computed_with(tiny_run, tmp_path):
+    """ZeroFL's SWAT layers zero weights inside training, so the density they train with is not the
+    global model's. As the authors ran it (conv cut fixed at a session's first forward), a received
+    layer already at the target density gives a cut of 0, so every weight that grows during the
+    session is kept and conv layers train far denser than 1 - s from round 2 on (issue 18, item 5:
+    ZeroFL's FLOPs); the linear layer, cut at every forward, and the per-batch conv cut stay at 1 - s."""
+    def trained(conv_threshold):
+        settings = tiny_run + ["model=resnet_small", "method=zerofl", "sparsity=0.9", "rounds=2",
+                               f"method_params.conv_threshold={conv_threshold}"]
+        run(load_config(None, settings), tmp_path / conv_threshold, progress=False)
+        layers = pd.read_csv(tmp_path / conv_threshold / "layers.csv")
+        return layers[layers["layer_type"].str.startswith("Swat")].set_index(["round", "layer_type"])
+
+    session, batch = trained("session"), trained("batch")
+    assert session.loc[1, "trained_density"].to_numpy() == pytest.approx(0.1, abs=0.01)
+    assert session.loc[(2, "SwatConv2d"), "trained_density"].max() > 0.3
+    assert session.loc[(2, "SwatLinear"), "trained_density"] == pytest.approx(0.1, abs=0.01)
+    assert (batch["trained_density"] <= 0.1 + 0.005).all()  # below where a received layer has fewer non-zeros
 
 
 def numpy_beta(v) -> float:

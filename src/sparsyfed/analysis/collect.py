@@ -96,6 +96,17 @@ def find_run_dirs(roots: Iterable[str | Path]) -> list[Path]:
 
 # ---------------------------------------------------------------- one run
 
+def _flat(provenance: dict) -> dict:
+    """Provenance with nested entries (the numeric fingerprint) flattened: {"fingerprint_hash": ...}."""
+    flat = {}
+    for key, value in provenance.items():
+        if isinstance(value, dict):
+            flat.update({f"{key}_{k}": v for k, v in value.items()})
+        else:
+            flat[key] = value
+    return flat
+
+
 def _grid_from_path(path: Path) -> dict:
     return {k: math.nan for k in GRID} | (parse_run_dir(path) or {})
 
@@ -252,7 +263,7 @@ def read_run(run_dir: str | Path, max_masks: int = MAX_MASKS, root: str | Path |
     )
     for col in REGROWTH:
         row[f"{col}_mean"] = _mean(rounds, col)
-    for key, value in provenance.items():
+    for key, value in _flat(provenance).items():
         if key != "wall_s" and (value is None or isinstance(value, (str, int, float, bool))):
             row[f"prov_{key}"] = value
     row = _normalise(row)

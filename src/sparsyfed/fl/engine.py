@@ -27,7 +27,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from sparsyfed import record
+from sparsyfed import numerics, record
 from sparsyfed.config import RunConfig, run_identity
 from sparsyfed.data.base import ArrayDataset
 from sparsyfed.data.partition import Partition, lda_partition, load_partition
@@ -108,6 +108,7 @@ def _partition_for(cfg: RunConfig, data: ArrayDataset) -> Partition:
 
 def prepare(cfg: RunConfig, method: Method) -> Setup:
     """Validate the config against data and model; build everything for `method` (raises UserError)."""
+    numerics.apply(cfg.numerics)  # a no-op when `sparsyfed run` has set it before torch started
     device = resolve_device(cfg.device)
     data = load_dataset(cfg.dataset, cfg.data_root)
     partition = _partition_for(cfg, data)
@@ -288,7 +289,8 @@ def _run(s: Setup, workers: Workers, out_dir: Path, progress: bool) -> dict:
                                  parameter_names=s.parameter_names, target_sparsity=method.target_sparsity,
                                  macs=s.macs)
         layer_density, global_support = measured.pop("layer_density"), measured.pop("global_support")
-        layer_regrowth = measured.pop("layer_regrowth_local")
+        layer_regrowth, dead = measured.pop("layer_regrowth_local"), measured.pop("layer_dead")
+        trained_density = measured.pop("layer_trained_density")
         row.update(measured)
         for col, cum in record.CUMULATIVE.items():
             totals[cum] += row[col]
@@ -307,7 +309,8 @@ def _run(s: Setup, workers: Workers, out_dir: Path, progress: bool) -> dict:
         rows.append(row)
         layer_rows += [{"round": rnd, "layer": k, "role": s.layers[k][0], "layer_type": s.layers[k][1],
                         "numel": global_state[k].numel(), "density": d, "regrowth_local": layer_regrowth[k],
-                        "beta": exponents.get(_module(k), math.nan)}
+                        "beta": exponents.get(_module(k), math.nan), "trained_density": trained_density[k],
+                        "dead_out": dead[k].dead_out, "dead_in": dead[k].dead_in, "zeros_dead": dead[k].zeros_dead}
                        for k, d in layer_density.items()]
         if rnd % cfg.mask_every == 0 or rnd == cfg.rounds:
             _save_mask(out_dir, rnd, global_support)

@@ -1,4 +1,5 @@
-"""What a run records about where and how it ran (package, git commit, libraries, device)."""
+"""What a run records about where and how it ran (package, git commit, libraries, device, and the
+host's numeric fingerprint: what it computes, `fl.fingerprint`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import numpy as np
 import torch
 
 import sparsyfed
+from sparsyfed.fl.fingerprint import fingerprint
 from sparsyfed.revision import git_commit
 
 
@@ -30,4 +32,5 @@ def provenance(device: torch.device) -> dict:
         "device": str(device),
         "device_name": device_name(device),
         "threads": torch.get_num_threads(),
+        "fingerprint": fingerprint(str(device)),
     }

@@ -27,9 +27,12 @@ target_sparsity, macs, num_clients_sampled=None)` -> dict, once per round. Scala
                          parameters, s = target_sparsity, P = number of parameter entries
     flops_rel            mean over clients of the local-training FLOPs relative to dense
                          (`flops.relative_flops` with the client's weight_density and act_density)
+    dead_zero_share      share of `new_global`'s prunable zeros lying in dead channels (`metrics.channels`)
 Non-column entries (listed in NON_COLUMN_KEYS, for the engine's side tables):
     layer_density        dict prunable key -> density of `new_global` (one row per key)
     layer_regrowth_local dict prunable key -> mean over clients of their regrowth_local_layers
+    layer_trained_density dict prunable key -> mean over clients of their weight_density
+    layer_dead           dict prunable key -> `channels.DeadChannels` of `new_global`
     global_support       uint8 ndarray, packed prunable support of `new_global` (IoU heatmap)
 
 Means over an empty client list are NaN. Cumulative columns are the engine's business.
@@ -42,6 +45,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import torch
 
+from sparsyfed.metrics.channels import dead_channels, dead_zero_share
 from sparsyfed.metrics.comm import authors_comm_params, message_bytes
 from sparsyfed.metrics.flops import relative_flops
 from sparsyfed.metrics.iou import iou, pack_support
@@ -51,7 +55,8 @@ from sparsyfed.metrics.sparsity import global_sparsity, global_sparsity_all, lay
 
 State = Mapping[str, torch.Tensor]
 
-NON_COLUMN_KEYS = ("layer_density", "layer_regrowth_local", "global_support")
+NON_COLUMN_KEYS = ("layer_density", "layer_regrowth_local", "layer_trained_density", "layer_dead",
+                   "global_support")
 
 
 def _mean(values: list[float]) -> float:
@@ -89,6 +94,7 @@ def round_metrics(prev_global: State, new_global: State, client_results: Sequenc
     new_support = pack_support(new_global, prunable)
     prev_density_all = 1.0 - global_sparsity_all(prev_global, names)
     num_params = sum(prev_global[k].numel() for k in names if prev_global[k].is_floating_point())
+    dead = dead_channels(new_global, prunable)
     return {
         "global_sparsity": global_sparsity(new_global, prunable),
         "global_sparsity_all": global_sparsity_all(new_global, names),
@@ -102,8 +108,12 @@ def round_metrics(prev_global: State, new_global: State, client_results: Sequenc
         "authors_comm_params": authors_comm_params(prev_density_all, target_sparsity, num_params),
         "flops_rel": _mean([relative_flops(macs, c["weight_density"], c.get("act_density"))
                             for c in client_results]),
+        "dead_zero_share": dead_zero_share(dead),
         "layer_density": layer_density(new_global, prunable),
         "layer_regrowth_local": {k: _mean([float(c["regrowth_local_layers"][k]) for c in client_results])
                                  for k in prunable},
+        "layer_trained_density": {k: _mean([float(c["weight_density"][k]) for c in client_results])
+                                  for k in prunable},
+        "layer_dead": dead,
         "global_support": new_support,
     }
