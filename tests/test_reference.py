@@ -26,7 +26,7 @@ from sparsyfed.analysis.reference import DIFFERS, EQUAL, MISSING, NOT_SHIPPED, c
 from sparsyfed.cli import main
 from sparsyfed.errors import UserError
 from sparsyfed.grid import Grid
-from sparsyfed.verify import MATCH, MISMATCH, Reference, verify
+from sparsyfed.verify import DIFFERS, EQUIVALENT, IDENTICAL, Reference, judge, verify
 
 REPO = Path(__file__).resolve().parents[1]
 CAPTIONS = REPO / "workflow" / "report"
@@ -137,14 +137,64 @@ def test_compare_reports_figures_of_another_matplotlib_as_expected(tmp_path):
 def test_verify_reruns_drawn_points_exactly(tiny_reference, tmp_path):
     lines = []
     checks = verify(tiny_reference["reference"], tmp_path / "v", k=2, seed=0, threads=2, say=lines.append)
-    assert [c.result for c in checks] == [MATCH, MATCH], checks
+    assert [c.result for c in checks] == [IDENTICAL, IDENTICAL], checks
     compared = len(record.ROUND_COLUMNS) - len(record.TIMING_COLUMNS) + 1  # + status
     assert all((c.rounds, c.columns, c.differing) == (3, compared, 0) for c in checks)
+    assert all(c.numerics.startswith("same fingerprint ") for c in checks)
     assert [line.split(":")[0] for line in lines if line.startswith("[")] == \
-        [f"[1/2] {checks[0].point}", f"[1/2] {checks[0].point}", f"[2/2] {checks[1].point}", f"[2/2] {checks[1].point}"]
-    assert lines[-1].startswith("verify: 2 of 2 runs identical to the shipped ones")
+        [f"[1/2] {checks[0].point}", "[1/2] fingerprints", f"[1/2] {checks[0].point}", f"[2/2] {checks[1].point}",
+         f"[2/2] {checks[1].point}"]
+    assert lines[-1].startswith("verify: 2 of 2 runs identical to the shipped ones, 0 equivalent under other "
+                                "numerics, 0 differ")
     table = pd.read_csv(tmp_path / "v" / "verify.csv")
-    assert list(table["point"]) == [c.point for c in checks] and set(table["result"]) == {MATCH}
+    assert list(table["point"]) == [c.point for c in checks] and set(table["result"]) == {IDENTICAL}
+
+
+def test_verify_judges_a_run_of_other_numerics_by_the_seed_spread(tiny_reference, tmp_path, capsys):
+    """A shipped run whose fingerprint is not this host's is not compared bit for bit: the rerun is
+    "equivalent", and both fingerprints are printed."""
+    ref = copy_of(tiny_reference["reference"], tmp_path)
+    path = next((ref / "tables").glob("runs.csv*"))
+    runs = pd.read_csv(path, dtype=str, keep_default_na=False)
+    runs["prov_fingerprint_hash"] = "0123456789abcdef"
+    runs["prov_fingerprint_aten_capability"] = "AVX512"
+    runs.to_csv(path, index=False)
+    code = main(["verify", "--reference", str(ref), "--point", POINT, "--threads", "1", "--out", str(tmp_path / "v")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "fingerprints: shipped hash 0123456789abcdef" in out and "; here hash " in out
+    assert f"{POINT}: {EQUIVALENT} (different numerics: aten_capability AVX512 shipped, AVX2 here) (final test_acc" in out
+    assert "1 equivalent under other numerics, 0 differ" in out
+
+
+def _cell(shift: float = 0.0) -> pd.DataFrame:
+    """Per-round rows of a cell of three seeds: test accuracy evaluated at rounds 2 and 4."""
+    rows = []
+    for seed, acc in ((1, 0.80), (2, 0.82), (3, 0.84)):
+        for rnd in (1, 2, 3, 4):
+            evaluated = rnd in (2, 4)
+            rows.append({"status": "ok", "seed": seed, "round": rnd, "train_loss": 1.0 / rnd,
+                         "global_sparsity": 0.9, "test_acc": acc + rnd / 100 + shift if evaluated else float("nan")})
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("numerics, shift, verdict", [
+    ("", 0.0, IDENTICAL),
+    ("", 1e-9, DIFFERS),  # same fingerprint: any difference is one
+    ("aten_capability AVX512 shipped, AVX2 here", 0.0, EQUIVALENT),
+    ("aten_capability AVX512 shipped, AVX2 here", 0.01, EQUIVALENT),  # half-width: 4.30 * 0.02 * 1.15 = 0.099
+    ("aten_capability AVX512 shipped, AVX2 here", 0.15, DIFFERS),
+], ids=["same", "same-fingerprint-perturbed", "other-numerics", "within-spread", "outside-spread"])
+def test_judge_says_identical_equivalent_or_differs(numerics, shift, verdict):
+    cell = _cell()
+    shipped = cell[cell["seed"] == 1].drop(columns="seed").reset_index(drop=True)
+    rerun = shipped.copy()
+    rerun["test_acc"] += shift
+    result, difference, _, differing = judge(shipped, rerun, cell, numerics)
+    assert result == verdict, difference
+    assert (differing == 0) == (verdict != DIFFERS)
+    if numerics:
+        assert "n = 3 shipped seeds" in difference
 
 
 def test_the_draw_is_seeded_and_covers_every_shipped_run(tiny_reference):
@@ -167,9 +217,9 @@ def test_verify_names_the_round_and_column_of_an_altered_value(tiny_reference, t
     code = main(["verify", "--reference", str(ref), "--point", POINT, "--threads", "1", "--out", str(tmp_path / "v")])
     out = capsys.readouterr().out
     assert code == 1
-    assert f"{POINT}: {MISMATCH} at round 2, column train_loss: shipped {altered}, rerun {original} (1 value differ" \
+    assert f"{POINT}: {DIFFERS} at round 2, column train_loss: shipped {altered}, rerun {original} (1 value differ" \
         in out
-    assert "verify: 0 of 1 runs identical to the shipped ones; 1 differ" in out
+    assert "verify: 0 of 1 runs identical to the shipped ones, 0 equivalent under other numerics, 1 differ" in out
 
 
 @pytest.mark.parametrize("argv, message", [

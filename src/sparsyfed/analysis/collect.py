@@ -55,6 +55,8 @@ INT_COLUMNS = ["seed", "rounds", "rounds_completed", "num_clients", "clients_per
 IOU_COLUMNS = GRID + ["round_a", "round_b", "iou"]
 PARTITION_COLUMNS = ["dataset", "alpha", "num_clients", "partition_seed", "client", "class", "count"]
 
+# Runs-table columns of the numeric fingerprint a run recorded (provenance["fingerprint"], flattened).
+FINGERPRINT = "prov_fingerprint_"
 # Masks per run entering the round x round IoU matrix: evenly spaced, first and last kept.
 MAX_MASKS = 64
 # A tidy table is NAME.csv, or NAME.csv.gz (gzipped; pandas reads both), e.g. in a shipped reference.

@@ -39,7 +39,7 @@ import pandas as pd
 import sparsyfed
 from sparsyfed import catalog, record
 from sparsyfed.analysis.claims import write_claims
-from sparsyfed.analysis.collect import collect, read_table
+from sparsyfed.analysis.collect import FINGERPRINT, collect, read_table
 from sparsyfed.analysis.commands import CLAIMS, FIGURE_FORMATS, PAPER_FIGURE_FILES, REPORT, TABLE_NAMES
 from sparsyfed.analysis.figures import FIGURES, make_figure
 from sparsyfed.analysis.report import write_report
@@ -124,6 +124,9 @@ def provenance_of(runs: pd.DataFrame, results_dir: Path, grid: Grid, elapsed_s: 
         "machine": {"cpu_model": cpu_model(), "cores": os.cpu_count()},
         "runs_recorded": {key: _distinct(ran, f"prov_{key}") for key in
                           ("git_commit", "package_version", "python", "torch", "numpy", "device", "threads")},
+        # the numeric fingerprints the runs recorded (fl/fingerprint.py): what their hosts computed
+        "fingerprints": {c.removeprefix(FINGERPRINT): _distinct(ran, c) for c in ran.columns
+                         if c.startswith(FINGERPRINT)},
         "analysis": {"sparsyfed": sparsyfed.__version__, "git_commit": git_commit(),
                      "python": platform.python_version(), "numpy": np.__version__, "pandas": pd.__version__,
                      "matplotlib": matplotlib.__version__},
