@@ -6,7 +6,7 @@
 #   snakemake --cores all --configfile config/paper.yaml    the paper's grid (use profiles/slurm)
 #   snakemake --cores all smoke | tables | figures          partial targets
 #   snakemake --cores all review | verify                   the shipped reference/: rebuild | rerun
-#   snakemake --cores all beta_sweep | corrected            experiments beside the grid (not in `all`;
+#   snakemake --cores all beta_sweep | corrected | capacity experiments beside the grid (not in `all`;
 #                                                           workflow/rules/experiments.smk)
 #   snakemake --report report.html                          HTML report of the figures and tables
 #
@@ -23,7 +23,7 @@
 #                                                (dense runs once per dataset x alpha x seed, as s0)
 #   results/smoke/{dataset}/{method}/summary.json                short run per method (target `smoke`)
 #   results/tables/{rounds,runs,layers,mask_iou,partitions}.csv  tidy tables (`sparsyfed collect`)
-#   paper_figures/{table1,table2,paper_comparison,paper_shape}.{csv,md,tex}  paper tables
+#   paper_figures/{table1,table2,paper_comparison,paper_shape,kept_weights}.{csv,md,tex}  paper tables
 #   paper_figures/{figure}.{pdf,png}, paper_figures/claims.md    paper figures, claim checks
 #   paper_figures/report.md                                      every result with its scale and captions
 #   paper_figures/agreement.{md,csv}                             against reference_tables (when it exists)

@@ -1,10 +1,16 @@
-"""Item 2: the same FedAvg run in our engine and in Flower's simulation runtime, on the same cores.
+"""Item 2: the same run in our engine and in Flower's simulation runtime, on the same cores.
+
+The Flower side is the project's Flower adapter (`sparsyfed.flower`, `_flower_app.py` sets it up): the
+engine's clients, shards, local sessions and measurements, the method's aggregation, states sent
+sparse where that is cheaper. Both sides give the same rounds.csv (tests/flower), so only the
+runtime differs. The workload is `_common.WORKLOAD` (FedAvg, dense); `--set method=sparsyfed
+sparsity=0.95` times another method.
 
 Each run is its own process, timed from launch to exit (Python start-up, imports, Ray start and
-shut-down, data loading included): the "whole run". Inside, round starts are timestamped (the
-engine's `sample_clients`; Flower's `evaluate_fn`, called after every round), and the steady time
-per round is the mean over rounds 2..T-1 (evaluation rounds at their share). Final accuracy is the
-centralised test accuracy after round T on both sides. The Flower side lives in `_flower_app.py`.
+shut-down, data loading included): the "whole run". Inside, round starts are timestamped on both
+sides where the engine calls `sample_clients` (`_common.RoundClock`), and the steady time per round
+is the mean over rounds 2..T-1 (evaluation rounds at their share). Final accuracy is the last
+evaluated round's centralised test accuracy on both sides.
 
 Same cores: both sides are pinned to the same C CPUs (sched_setaffinity, inherited by Ray's
 processes). The engine runs with threads=C (C clients train at once, one thread each;
@@ -12,19 +18,16 @@ processes). The engine runs with threads=C (C clients train at once, one thread 
 per client, so C clients train at once there too.
 Runs alternate engine / Flower; one short burn-in pair per core count comes first.
 
-    # Flower in its own virtualenv (torch stays the system's 2.13 CPU build):
-    python3 -m venv /tmp/flwr-venv --system-site-packages
-    /tmp/flwr-venv/bin/pip install 'flwr[simulation]>=1.11'
-    /tmp/flwr-venv/bin/python benchmarks/flower_compare.py --cores 1 2 --rounds 20 --repeats 3
+    pip install -e '.[flower]'          # check `pip list | grep torch` after: torch stays 2.13.0
+    python benchmarks/flower_compare.py --cores 2 --rounds 20 --repeats 3
 
 Prints each run, then per core count the medians and the ratio Flower / engine of whole-run wall
-time (target >= 1.5 at the same accuracy) and of steady time per round.
+time and of steady time per round.
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import os
 import subprocess
@@ -76,18 +79,16 @@ def flower_side(args) -> dict:
     import _flower_app as app
     from flwr.simulation import run_simulation
 
+    from sparsyfed.config import load_config
+
     cores = args.cores[0]
-    settings = settings_for(args)
-    app.SPEC.settings, app.SPEC.client_threads, app.SPEC.server_threads = json.dumps(settings), 1, cores
+    app.SPEC.settings = settings_for(args)
     logging.getLogger("flwr").setLevel(logging.WARNING)  # no per-round log lines (the engine prints none)
-    num_clients = int(next(s.split("=")[1] for s in settings if s.startswith("num_clients=")))
+    num_clients = load_config(None, app.SPEC.settings).num_clients  # one node per client
     run_simulation(server_app=app.server_app, client_app=app.client_app, num_supernodes=num_clients,
                    backend_config={"client_resources": {"num_cpus": 1, "num_gpus": 0.0},
                                    "init_args": {"num_cpus": cores, "num_gpus": 0}})
-    marks = app.SPEC.marks
-    last = max(app.SPEC.accs) if app.SPEC.accs else None
-    return {"round_times": [b - a for a, b in itertools.pairwise(marks)][:-1] if len(marks) > 2 else [],
-            "test_acc": app.SPEC.accs.get(last, float("nan"))}
+    return {"round_times": app.SPEC.clock.round_times(), "test_acc": app.SPEC.test_acc}
 
 
 def launch(python: str, side: str, cores: int, rounds: int, args) -> dict:

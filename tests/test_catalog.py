@@ -1,14 +1,18 @@
 """catalog.py: every id is declared once and points at code that exists."""
 
 import dataclasses
+from pathlib import Path
 
 import pytest
+import yaml
 
 from sparsyfed import catalog
 from sparsyfed.analysis import names, style
 from sparsyfed.data.base import DatasetSpec
 from sparsyfed.errors import UserError
 from sparsyfed.methods.base import Method
+
+SCHEMA = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
 
 
 @pytest.mark.parametrize("entries", [catalog.METHODS, catalog.DATASETS, catalog.MODELS])
@@ -72,3 +76,20 @@ def test_behaviour_ids_are_unique_and_unknown_ones_name_the_choices():
     assert len(set(ids)) == len(ids) == 3
     with pytest.raises(UserError, match=r"behaviour: unknown behaviour 'x'.*'flash_mask'"):
         catalog.behaviour("x")
+
+
+@pytest.mark.parametrize("entry", catalog.METHODS, ids=lambda e: e.id)
+def test_the_schema_declares_exactly_each_methods_parameters(entry):
+    """The schema's method_params.<id> lists the fields of the method's params dataclass, less `sparsity` (a
+    grid axis, set by `--set sparsity`), the parameters the catalogue entry fixes and, where the exponent is
+    fixed to spectral, `beta` (unused): a parameter added to the dataclass and not to the schema, or kept in
+    the schema after leaving the code, fails here."""
+    schema = yaml.safe_load(SCHEMA.read_text())
+    declared = schema["properties"]["method_params"]["properties"][entry.id]
+    if "$ref" in declared:  # e.g. {$ref: "#/$defs/no_params"}
+        declared = schema["$defs"][declared["$ref"].rsplit("/", 1)[1]]
+    fields = {f.name for f in dataclasses.fields(catalog.load(entry.cls).Params)} - {"sparsity"} - set(entry.fixed)
+    if entry.fixed.get("exponent") == "spectral":
+        fields -= {"beta"}
+    assert set(declared.get("properties", {})) == fields
+    assert declared.get("additionalProperties") is False

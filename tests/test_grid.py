@@ -63,9 +63,12 @@ def test_settings_file_is_the_run_config(tmp_path):
     assert cfg.method == "zerofl" and cfg.sparsity == 0.99 and cfg.alpha == 0.1 and cfg.seed == 5378
     assert cfg.method_params == {"mask_ratio": 0.0} and cfg.model == "small_cnn" and cfg.rounds == 2
     assert cfg.partition == "results/partitions/fashion_mnist/alpha0.1_n10_seed1337.npz"
-    # every setting but threads (speed only) is in the file, so the file is the whole run
+    # every setting but threads (speed only) is in the file, so the file is the whole run; the model's width
+    # only when it is not the default 1, so that runs set up before widths existed kept their settings files
     fields = {f.name for f in dataclasses.fields(RunConfig)}
-    assert set(settings) == fields - {"threads"}
+    assert set(settings) == fields - {"threads", "width"} and cfg.width == RunConfig.width == 1.0
+    wider = grid.settings("fashion_mnist", "0.1", "zerofl", "0.99", "5378", width=2.0)
+    assert wider == settings | {"width": 2.0} and list(wider) == sorted(wider)
 
 
 def test_settings_change_exactly_with_the_run():
@@ -104,17 +107,21 @@ def sweep_config(**sweep) -> dict:
 
 
 def test_beta_sweep_runs_sparsyfed_at_each_exponent_in_folders_naming_beta():
-    config = sweep_config(betas=[1.0, 1.25, 2.0], exponents=["spectral_mean"], alpha=1.0, sparsity=0.95,
-                          seeds=[1, 2])
+    config = sweep_config(betas=[1.0, 1.25, 2.0], exponents=["spectral", "spectral_average_exact"], alpha=1.0,
+                          sparsity=0.95, seeds=[1, 2])
     grid = Grid(config)
     runs = grid.beta_sweep_runs
-    assert len(runs) == (3 + 1) * 2
+    assert len(runs) == (3 + 2) * 2
     assert runs[0].dir == "results/experiments/beta_sweep/runs/beta1/fashion_mnist/alpha1/sparsyfed/s0.95/seed1"
-    assert {r.label["beta"] for r in runs} == {"1", "1.25", "2", "spectral_mean"}
+    assert {r.label["beta"] for r in runs} == {"1", "1.25", "2", "spectral", "spectral_average_exact"}
     by_label = {(r.label["beta"], r.point["seed"]): r.settings for r in runs}
     assert by_label[("1", "1")]["method_params"] == {"beta": 1.0}  # beta 1: plain weights, kept
     assert by_label[("2", "2")]["method_params"] == {"beta": 2.0} and by_label[("2", "2")]["seed"] == 2
-    assert by_label[("spectral_mean", "1")]["method_params"] == {"beta": 1.25, "exponent": "spectral_mean"}
+    spectral = {"beta": 1.25, "exponent": "spectral", "spectral_over": "all"}  # each variant sets all three
+    assert by_label[("spectral", "1")]["method_params"] == spectral | {"spectral_scope": "layer",
+                                                                       "spectral_sigma": "power_iteration"}
+    assert by_label[("spectral_average_exact", "2")]["method_params"] == spectral | {"spectral_scope": "average",
+                                                                                     "spectral_sigma": "exact"}
     # every other setting is the grid's at that point, partition included
     grid_point = grid.settings("fashion_mnist", "1", "sparsyfed", "0.95", "1")
     assert {k: v for k, v in by_label[("2", "1")].items() if k != "method_params"} == \
@@ -125,7 +132,7 @@ def test_beta_sweep_runs_sparsyfed_at_each_exponent_in_folders_naming_beta():
 
 def test_beta_sweep_defaults_to_the_first_dataset_and_the_grids_seeds_and_fixes_a_spectral_base():
     config = sweep_config(seeds=None, betas=[1.5], exponents=[])
-    config["method_params"]["sparsyfed"] = {"beta": 1.25, "exponent": "spectral_layer"}
+    config["method_params"]["sparsyfed"] = {"beta": 1.25, "exponent": "spectral"}
     runs = Grid(config).beta_sweep_runs
     assert [r.point["seed"] for r in runs] == ["5378"] and runs[0].point["dataset"] == "fashion_mnist"
     assert runs[0].settings["method_params"] == {"beta": 1.5, "exponent": "fixed"}  # a fixed beta is fixed

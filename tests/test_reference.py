@@ -22,7 +22,8 @@ import yaml
 from sparsyfed import record
 from sparsyfed.analysis.collect import collect, read_table
 from sparsyfed.analysis.commands import PAPER_FIGURE_FILES
-from sparsyfed.analysis.reference import DIFFERS, EQUAL, MISSING, NOT_SHIPPED, compare, pack, review
+from sparsyfed.analysis.reference import DIFFERS as FILE_DIFFERS
+from sparsyfed.analysis.reference import EQUAL, MISSING, NOT_SHIPPED, compare, pack, review
 from sparsyfed.cli import main
 from sparsyfed.errors import UserError
 from sparsyfed.grid import Grid
@@ -70,6 +71,23 @@ def test_pack_writes_the_reference_layout(tiny_reference):
     readme = (ref / "README.md").read_text()
     assert readme.startswith("# Shipped results of the tiny test grid\n\nScale: **tiny test grid**: ")
     assert "--point fashion_mnist/alpha0.1/sparsyfed/s0.9/seed1" in readme and "$" not in readme
+
+
+def test_the_readme_shows_the_commands_for_its_folder():
+    """reference/ is checked by the workflow's targets; another folder (reference-fsdd/) by the CLI, named."""
+    from sparsyfed.analysis.reference import _readme_commands
+
+    point = "fsdd/alpha1000/sparsyfed/s0.9/seed5378"
+    own = _readme_commands("reference", point)
+    assert own["review_command"] == "snakemake --cores all review"
+    assert own["verify_commands"].splitlines()[0].startswith("snakemake --cores all verify ")
+    other = _readme_commands("reference-fsdd", point)
+    assert other["review_command"] == "sparsyfed review --reference reference-fsdd --out results/review"
+    lines = other["verify_commands"].splitlines()
+    assert [line.split("#")[0].strip() for line in lines] == [
+        "sparsyfed verify --reference reference-fsdd", "sparsyfed verify --reference reference-fsdd --k 5 --seed 1",
+        f"sparsyfed verify --reference reference-fsdd --point {point}"]
+    assert "snakemake" not in "".join(other.values())
 
 
 def test_packed_tables_are_the_workflows(tiny_reference, tmp_path, monkeypatch):
@@ -122,7 +140,7 @@ def test_compare_reports_figures_of_another_matplotlib_as_expected(tmp_path):
     made = sorted(rebuilt.iterdir())
     same = compare(shipped, made, {"analysis": {"matplotlib": matplotlib.__version__}})
     assert {c.name: (c.status, c.expected) for c in same} == {
-        "claims.md": (EQUAL, False), "regrowth.png": (DIFFERS, False), "table1.md": (DIFFERS, False),
+        "claims.md": (EQUAL, False), "regrowth.png": (FILE_DIFFERS, False), "table1.md": (FILE_DIFFERS, False),
         "report.md": (NOT_SHIPPED, False)}
     older = {c.name: c for c in compare(shipped, made, {"analysis": {"matplotlib": "3.0.0"}})}
     assert older["regrowth.png"].expected and "3.0.0 in the reference" in older["regrowth.png"].note
@@ -163,7 +181,8 @@ def test_verify_judges_a_run_of_other_numerics_by_the_seed_spread(tiny_reference
     out = capsys.readouterr().out
     assert code == 0
     assert "fingerprints: shipped hash 0123456789abcdef" in out and "; here hash " in out
-    assert f"{POINT}: {EQUIVALENT} (different numerics: aten_capability AVX512 shipped, AVX2 here) (final test_acc" in out
+    different = "different numerics: aten_capability AVX512 shipped, AVX2 here"
+    assert f"{POINT}: {EQUIVALENT} ({different}) (final test_acc" in out
     assert "1 equivalent under other numerics, 0 differ" in out
 
 
@@ -280,8 +299,8 @@ def test_report_shows_every_output_with_its_caption(tiny_reference):
 
 
 def test_the_shipped_reference_reviews_equal(tmp_path):
-    """reference/ as committed: every output rebuilt from its tables equals the shipped file, so a change
-    that alters an output cannot land without repacking (`sparsyfed reference-pack`)."""
+    """reference/ as committed: every output rebuilt from its tables equals the shipped file, so a change that
+    alters an output cannot land without repacking (`sparsyfed reference-pack`)."""
     result = review(REPO / "reference", tmp_path / "review", REPO / "workflow" / "report")
     assert not result.failures, [(c.name, c.status, c.note) for c in result.failures]
     assert len(result.checks) == len(PAPER_FIGURE_FILES)

@@ -3,7 +3,8 @@
 Torch-free: the CLI's help, the workflow and the analysis read it without importing a method.
 Declaration order is display order (table rows, legend entries). The code behind an id is named
 as ``"module:attribute"`` and imported only when it is used (`load`). `BEHAVIOURS` are the points
-where the project follows the authors' code over the paper, each switched by one method parameter.
+where the project follows the authors' code over the paper, each switched by one method parameter;
+`SPECTRAL_VARIANTS` name the settings of SparsyFed's spectral exponent that the beta sweep runs.
 
 A method's role decides where the analysis puts it: the ``reference`` (dense) is the line every
 method is compared with, Table 1 holds the ``proposed`` method and the ``baseline``s, the claims
@@ -47,6 +48,22 @@ class Behaviour:
     as_ran: Any  # the parameter's default: the authors' code
     corrected: Any
     methods: tuple[str, ...]
+    effect: str = ""  # what the as-ran behaviour does to the numbers, where pages explain one by it
+
+
+@dataclass(frozen=True)
+class SpectralVariant:
+    """A named setting of SparsyFed's spectral exponent: the method parameters it sets (mean over all
+    entries of |v| in every variant, as the authors ran it)."""
+
+    id: str
+    name: str  # what tables and figures show
+    scope: str  # spectral_scope
+    sigma: str  # spectral_sigma
+
+    def params(self) -> dict[str, str]:
+        return {"exponent": "spectral", "spectral_scope": self.scope, "spectral_sigma": self.sigma,
+                "spectral_over": "all"}
 
 
 @dataclass(frozen=True)
@@ -75,15 +92,29 @@ METHODS: tuple[MethodEntry, ...] = (
     MethodEntry("sparsyfed_noact", "SparsyFed (no act. pruning)", "sparsyfed.methods.sparsyfed:SparsyFed", ABLATION,
                 "#CC79A7", "v", fixed={"activation_pruning": False}),
     MethodEntry("sparsyfed_spectral", "SparsyFed (spectral β)", "sparsyfed.methods.sparsyfed:SparsyFed", ABLATION,
-                "#882255", "X", fixed={"exponent": "spectral_mean"}),
+                "#882255", "X", fixed={"exponent": "spectral"}),
     MethodEntry("sparsyfed", "SparsyFed", "sparsyfed.methods.sparsyfed:SparsyFed", PROPOSED, "#D55E00", "o"),
 )
 
 # Declaration order is display order. Each method's module documents the behaviour at its parameter.
 BEHAVIOURS: tuple[Behaviour, ...] = (
     Behaviour("shortcuts", "1x1 shortcut convs", "convert_shortcuts", False, True, ("sparsyfed", "zerofl")),
-    Behaviour("conv_threshold", "conv cut per batch", "conv_threshold", "session", "batch", ("sparsyfed", "zerofl")),
+    Behaviour("conv_threshold", "conv cut per batch", "conv_threshold", "session", "batch", ("sparsyfed", "zerofl"),
+              effect="conv layers fix their magnitude cut at a local session's first forward; once a received layer "
+                     "has at most 1 - s of its weights non-zero (every round after the first), ZeroFL's top-(1 - s) "
+                     "weight cut is 0, nothing is zeroed during the session, and every weight that grows in it is "
+                     "trained with, so its conv layers train denser than 1 - s (its linear layer, cut at every "
+                     "forward, and the corrected per-batch cut stay at 1 - s; tests/fl/test_engine.py)"),
     Behaviour("flash_mask", "FLASH mask scope", "mask_scope", "all", "prunable", ("flash",)),
+)
+
+# SparsyFed's spectral exponent (`sparse.spectral`) as the beta sweep names it; the first is as the
+# authors ran it, each other one changes one or two of its parameters.
+SPECTRAL_VARIANTS: tuple[SpectralVariant, ...] = (
+    SpectralVariant("spectral", "spectral β, as ran (per layer, 1-step σ)", "layer", "power_iteration"),
+    SpectralVariant("spectral_exact", "spectral β, exact σ", "layer", "exact"),
+    SpectralVariant("spectral_average", "spectral β, layer average (variant)", "average", "power_iteration"),
+    SpectralVariant("spectral_average_exact", "spectral β, layer average, exact σ (variant)", "average", "exact"),
 )
 
 DATASETS: tuple[DatasetEntry, ...] = (
@@ -123,6 +154,18 @@ def method(id: str) -> MethodEntry:
 
 def behaviour(id: str) -> Behaviour:
     return _find(BEHAVIOURS, "behaviour", id)
+
+
+def spectral_variant(id: str) -> SpectralVariant:
+    return _find(SPECTRAL_VARIANTS, "spectral exponent", id)
+
+
+def spectral_variant_of(params: dict) -> SpectralVariant | None:
+    """The variant whose parameters a run's method parameters (all of them, as runs.csv has) hold, or None."""
+    for variant in SPECTRAL_VARIANTS:
+        if all(params.get(k) == v for k, v in variant.params().items()):
+            return variant
+    return None
 
 
 def dataset(id: str) -> DatasetEntry:

@@ -49,6 +49,7 @@ def _run_epilog() -> str:
         row("dataset", " | ".join(catalog.ids(catalog.DATASETS))),
         row("data_root", "folder holding <dataset>/ (else system locations, then download)"),
         row("model", " | ".join(catalog.ids(catalog.MODELS))),
+        row("width", "multiplier of the model's channel counts, > 0 (2: about 4 x the weights)"),
         row("method", " | ".join(catalog.ids(catalog.METHODS))),
         row("sparsity", f"target sparsity s of every upload (ignored by {reference})"),
         row("method_params", "e.g. --set method_params.beta=1.25; the keys of each method:"),
@@ -87,8 +88,10 @@ def _cmd_run(args) -> int:
     cfg = load_config(args.config, args.set or [])
     check_out(args.out, folder=True)
     numerics.apply(cfg.numerics)  # before torch is imported (by the runner)
+    from sparsyfed.fl import round_hooks
     from sparsyfed.runner import run
 
+    round_hooks.load_from_env()  # SPARSYFED_HOOKS: modules that register round hooks (tests)
     summary = run(cfg, args.out, on_error="record" if args.record_failure else "raise",
                   progress=not args.quiet)
     final = summary.get("final", {})

@@ -33,6 +33,7 @@ class RunConfig:
     partition: str | None = None  # .npz from `sparsyfed partition`; None computes it in memory
     # model and training (SPEC sections 1 and 3)
     model: str = "resnet_small"
+    width: float = 1.0  # multiplier of the model's channel counts (models.width); 1 = the model as documented
     rounds: int = 20  # T
     local_epochs: int = 1  # E
     batch_size: int = 16
@@ -64,6 +65,8 @@ class RunConfig:
                 raise UserError(f"{name}: must be >= 1, got {getattr(self, name)}")
         if self.clients_per_round > self.num_clients:
             raise UserError(f"clients_per_round: {self.clients_per_round} exceeds num_clients {self.num_clients}")
+        if not self.width > 0:
+            raise UserError(f"width: must be > 0, got {self.width}")
         if not self.alpha > 0:
             raise UserError(f"alpha: must be > 0, got {self.alpha}")
         if self.samples_per_client is not None and self.samples_per_client < 1:
@@ -89,10 +92,17 @@ class RunConfig:
         return run_identity(self.to_dict())
 
 
+# Settings added after runs had been recorded without them, with the value those runs ran with, so
+# that a recorded config (summary.json, checkpoint) is compared as what it ran: e.g. every run made
+# before `numerics` existed computed natively.
+SETTINGS_ADDED = {"numerics": "native", "width": 1.0}
+
+
 def run_identity(config: dict[str, Any]) -> dict[str, Any]:
     """The settings of a config dict that decide a run's numbers: all but `threads`, which only
-    changes its speed (fl/workers.py), so a run resumes or is found complete under another count."""
-    return {k: v for k, v in config.items() if k != "threads"}
+    changes its speed (fl/workers.py), so a run resumes or is found complete under another count.
+    A setting the config predates counts with its SETTINGS_ADDED value."""
+    return {k: v for k, v in (SETTINGS_ADDED | config).items() if k != "threads"}
 
 
 def _type_name(hint) -> str:

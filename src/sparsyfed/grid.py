@@ -16,6 +16,11 @@ tables (`ExperimentRun`):
   the grid's own at a point the grid runs *is* the grid's run (same folder, made by the grid's
   rules); the others are in ``results/experiments/corrected/runs/{behaviour}-{variant}/<RUN_LAYOUT>``
   (``grid/<RUN_LAYOUT>`` for the grid's settings at points the grid does not run).
+- ``capacity``: every method at a few cells with the model at each width of a ladder (the
+  dataset's model, its channel counts times the width), one rung of longer training at one cell
+  and width, and one rung with another model (ResNet-18) for a few rounds; every other setting the
+  grid's. A run with the grid's own settings at a point the grid runs is the grid's run; the others
+  are in ``results/experiments/capacity/runs/{model}-w{width}-r{rounds}/<RUN_LAYOUT>``.
 """
 
 from __future__ import annotations
@@ -48,14 +53,20 @@ REFERENCE_SPARSITY = "0"
 PLACE_SETTINGS = ("data_root", "partition")
 
 # Experiments beside the grid (each a target of its own; see the module docstring).
-BETA_SWEEP, CORRECTED = "beta_sweep", "corrected"
-EXPERIMENTS = (BETA_SWEEP, CORRECTED)
+BETA_SWEEP, CORRECTED, CAPACITY = "beta_sweep", "corrected", "capacity"
+EXPERIMENTS = (BETA_SWEEP, CORRECTED, CAPACITY)
 EXPERIMENT_RUNS = "results/experiments/{experiment}/runs"  # + a run's path, `ExperimentRun.dir`
 EXPERIMENT_TABLES = "results/experiments/{experiment}/tables"  # its tidy tables (`sparsyfed collect --variants`)
 BETA_SWEEP_METHOD = "sparsyfed"  # the method whose exponent the sweep varies
 AS_RAN = "as_ran"  # the two variants of a corrected behaviour (catalog.Behaviour)
 CORRECTED_VARIANT = "corrected"
 GRID_SETTINGS = "grid"  # corrected: folder of runs with the grid's settings at points the grid does not run
+# The capacity experiment's rungs (label `rung` of its runs): the width ladder, the longer training, the other model.
+WIDTH_RUNG, LENGTH_RUNG, MODEL_RUNG = "width", "length", "model"
+RUNG_DIR = "{model}-w{width}-r{rounds}"  # capacity: the folder of a rung's runs (numbers as `fmt` writes them)
+# A dataset's model width when the config does not say (the model as its builder documents it). Settings files
+# name a width only when it is not this, so that the key's arrival changed no run's settings.
+DEFAULT_WIDTH = 1.0
 
 _NUMBER = r"[0-9]+(?:\.[0-9]+)?"
 # What each number in a path looks like (Snakemake's wildcard constraints; `parse_run_dir`).
@@ -127,6 +138,13 @@ class Grid:
                 raise UserError(f"config experiments.{CORRECTED}.datasets: {unknown} not among the config's "
                                 f"datasets {list(self.datasets)}")
             lists += [(f"{CORRECTED}.{k}", corr.get(k)) for k in ("alphas", "sparsities", "seeds")]
+        if (cap := spec.get(CAPACITY)) is not None:
+            if cap.get("dataset") is not None and cap["dataset"] not in self.datasets:
+                raise UserError(f"config experiments.{CAPACITY}.dataset: {cap['dataset']!r} is not one of the "
+                                f"config's datasets {list(self.datasets)}")
+            lists += [(f"{CAPACITY}.{k}", cap.get(k)) for k in ("widths", "alphas", "sparsities", "seeds")]
+            if cap.get("regrowth") is not None:
+                lists.append((f"{CAPACITY}.regrowth.seeds", cap["regrowth"].get("seeds")))
         for key, values in lists:
             text = [fmt(v) for v in values or []]
             if len(set(text)) != len(text):
@@ -183,17 +201,21 @@ class Grid:
                     sparsity=self.sparsities_of(method)[0], seed=self.seeds[0])
 
     def settings(self, dataset: str, alpha: str, method: str, sparsity: str, seed: str,
-                 rounds: int | None = None) -> dict[str, Any]:
-        """Every setting of one run (a `sparsyfed run --config` file), but `threads`, which only sets its speed.
+                 rounds: int | None = None, model: str | None = None, width: float | None = None) -> dict[str, Any]:
+        """Every setting of one run (a `sparsyfed run --config` file), but `threads`, which only sets its speed;
+        `rounds`, `model` and `width` default to the dataset's.
 
         Keys are sorted, so that reordering keys in a config changes no settings (Snakemake compares
-        params as text: a new order would rerun every run).
+        params as text: a new order would rerun every run). `width` is written only when it is not
+        DEFAULT_WIDTH (the run's default), so runs set up before widths existed keep their settings.
         """
         c, part = self.config, self.config["partition"]
+        width = self.width_of(dataset) if width is None else float(width)
         settings = {
             "dataset": dataset,
             "data_root": c["data_root"],
-            "model": self.datasets[dataset]["model"],
+            "model": self.datasets[dataset]["model"] if model is None else model,
+            **({} if width == DEFAULT_WIDTH else {"width": width}),
             "rounds": self.datasets[dataset]["rounds"] if rounds is None else rounds,
             "method": method,
             "sparsity": float(sparsity),
@@ -207,6 +229,10 @@ class Grid:
             "method_params": dict(sorted(c["method_params"].get(method, {}).items())),
         }
         return dict(sorted(settings.items()))
+
+    def width_of(self, dataset: str) -> float:
+        """The model width of `dataset`'s runs (DEFAULT_WIDTH when its entry names none)."""
+        return float(self.datasets[dataset].get("width", DEFAULT_WIDTH))
 
     def rerun_config(self, point: dict[str, str], *, threads: int = 0, data_root: str | None = None) -> RunConfig:
         """The run at `point` (wildcard values) as `sparsyfed.runner.run` takes it, to rerun it anywhere: its
@@ -236,8 +262,8 @@ class Grid:
     @cached_property
     def beta_sweep_runs(self) -> list[ExperimentRun]:
         """SparsyFed at the sweep's dataset (default: the first), alpha and sparsity, for every beta
-        (a fixed exponent) and every spectral exponent of the sweep, and every seed (default: the
-        grid's). Label `beta`: the beta as in paths, or the exponent's name."""
+        (a fixed exponent) and every spectral exponent of the sweep (`catalog.SPECTRAL_VARIANTS`), and
+        every seed (default: the grid's). Label `beta`: the beta as in paths, or the variant's id."""
         spec = self._experiment(BETA_SWEEP)
         method = BETA_SWEEP_METHOD
         point = dict(dataset=spec["dataset"] or next(iter(self.datasets)), alpha=fmt(spec["alpha"]),
@@ -249,7 +275,7 @@ class Grid:
             if params.get("exponent", "fixed") != "fixed":
                 params["exponent"] = "fixed"
             variants.append((fmt(beta), params))
-        variants += [(name, base | {"exponent": name}) for name in spec["exponents"]]
+        variants += [(name, base | catalog.spectral_variant(name).params()) for name in spec["exponents"]]
         runs = []
         for label, params in variants:
             for seed in self._seeds_of(spec):
@@ -288,11 +314,54 @@ class Grid:
                                                   False, label))
         return runs
 
+    def _capacity_run(self, point: dict[str, str], rung: str, model: str, width: float,
+                      rounds: int) -> ExperimentRun:
+        """One capacity run: the grid's own run when its settings are the grid's at a point the grid runs."""
+        settings = self.settings(**point, rounds=rounds, model=model, width=width)
+        label = {"rung": rung, "model": model, "width": fmt(width), "rounds": str(rounds)}
+        if self.has_point(point) and settings == self.settings(**point):
+            return ExperimentRun(RUN_DIR.format(**point), point, settings, True, label)
+        rung_dir = RUNG_DIR.format(model=model, width=fmt(width), rounds=rounds)
+        folder = f"{EXPERIMENT_RUNS.format(experiment=CAPACITY)}/{rung_dir}/{RUN_LAYOUT.format(**point)}"
+        return ExperimentRun(folder, point, settings, False, label)
+
+    @cached_property
+    def capacity_runs(self) -> list[ExperimentRun]:
+        """The capacity ladder at its dataset (default: the first): every method of the experiment (default: the
+        grid's) at its alphas x sparsities (dense once per alpha) and seeds (default: the grid's) with the
+        dataset's model at each width; the `length` rung: the same methods at one cell and width with
+        `rounds_factor` x the rounds; the `model` rung (config key `regrowth`): its methods with another
+        model at one cell for a few rounds. Labels `rung` (WIDTH_RUNG, LENGTH_RUNG, MODEL_RUNG), `model`,
+        `width`, `rounds` (as in paths)."""
+        spec = self._experiment(CAPACITY)
+        dataset = spec["dataset"] or next(iter(self.datasets))
+        model, rounds = self.datasets[dataset]["model"], self.datasets[dataset]["rounds"]
+        methods = self.methods if spec["methods"] is None else list(spec["methods"])
+        seeds = self._seeds_of(spec)
+
+        def points(alphas, sparsities, of_methods, of_seeds=seeds):
+            for a, m, seed in product(alphas, of_methods, of_seeds):
+                for s in ([REFERENCE_SPARSITY] if catalog.method(m).role == catalog.REFERENCE else sparsities):
+                    yield dict(dataset=dataset, alpha=fmt(a), method=m, sparsity=s, seed=seed)
+
+        sparsities = [fmt(s) for s in spec["sparsities"]]
+        runs = [self._capacity_run(p, WIDTH_RUNG, model, w, rounds)
+                for w in spec["widths"] for p in points(spec["alphas"], sparsities, methods)]
+        if (length := spec.get("length")) is not None:
+            runs += [self._capacity_run(p, LENGTH_RUNG, model, length["width"], rounds * length["rounds_factor"])
+                     for p in points([length["alpha"]], [fmt(length["sparsity"])], methods)]
+        if (other := spec.get("regrowth")) is not None:
+            other_seeds = seeds if other.get("seeds") is None else [str(x) for x in other["seeds"]]
+            runs += [self._capacity_run(p, MODEL_RUNG, other["model"], other["width"], other["rounds"])
+                     for p in points([other["alpha"]], [fmt(other["sparsity"])], other["methods"], other_seeds)]
+        return runs
+
     def experiment_runs(self, experiment: str) -> dict[str, ExperimentRun]:
         """Run folder -> run, each folder once (in first-seen order)."""
         if experiment not in EXPERIMENTS:
             raise UserError(f"experiment: unknown experiment {experiment!r}; choose one of {list(EXPERIMENTS)}")
-        runs = self.beta_sweep_runs if experiment == BETA_SWEEP else self.corrected_runs
+        runs = {BETA_SWEEP: lambda: self.beta_sweep_runs, CORRECTED: lambda: self.corrected_runs,
+                CAPACITY: lambda: self.capacity_runs}[experiment]()
         out: dict[str, ExperimentRun] = {}
         for r in runs:
             if r.dir in out and out[r.dir].settings != r.settings:

@@ -9,7 +9,7 @@ import math
 import pytest
 from tidy_by_hand import Tidy
 
-from sparsyfed.analysis import claims
+from sparsyfed.analysis import claims, windows
 from sparsyfed.analysis.claims import evaluate_claims, write_claims
 from sparsyfed.analysis.collect import read_table
 from sparsyfed.analysis.verdicts import CONTRADICTED, INCONCLUSIVE, SUPPORTED
@@ -177,9 +177,10 @@ def test_claim4_supported_when_sparsyfed_sits_at_target_from_round_2():
     assert dense.ci.mean == pytest.approx(20.0) and dense.ci.lo == pytest.approx(20.0)
     assert dense.need.value == pytest.approx(0.9 * 19.29)
     assert any("whole run, rounds 1–T, authors_comm_params: dense / SparsyFed 10.3×" in s for s in result.shown)
-    flash = next(c for c in result.checks if c.what == "FLASH / SparsyFed")  # 100 / 100 = 1 in [0.873, 1.067]
+    flash = next(c for c in result.checks if c.what == "SparsyFed / FLASH")  # 100 / 100 = 1 in [0.873, 1.067]
     assert flash.verdict == SUPPORTED and flash.ci.mean == pytest.approx(1.0)
-    assert "FLASH part with a ± 10 % tolerance" in result.scope
+    assert "FLASH part as SparsyFed / FLASH with a ± 10 % tolerance" in result.scope
+    assert "last third of the rounds (rounds 7–10)" in result.scope
 
 
 def test_claim4_contradicted_and_inconclusive():
@@ -199,6 +200,38 @@ def test_claim4_flash_part_contradicted():
     result = _claim4(flash_density=0.30)
     assert result.verdict == CONTRADICTED
     assert next(c for c in result.checks if "FLASH" in c.what).verdict == CONTRADICTED
+
+
+def test_claim4_is_judged_on_the_last_third_of_the_rounds():
+    # SparsyFed's density is 0.10 in rounds 2-6 and 0.05 in rounds 7-10 (it settles): per round (d + 0.05) * 1000
+    # = 150, then 100; dense 2000. Last third (rounds 7-10): 2000 / 100 = 20 > 17.36. Rounds 2-10 would give
+    # 2000 / ((5 * 150 + 4 * 100) / 9) = 15.65 < 17.36.
+    settling = [1.0] + [0.10] * 5 + [0.05] * 4
+    t = Tidy()
+    for seed in (1, 2):
+        t.add("dense", seed).add("sparsyfed", seed, density=settling)
+    result = _claim(t, 4)
+    assert result.verdict == SUPPORTED
+    assert result.checks[0].ci.mean == pytest.approx(20.0)
+    by_window = {v.label: v for v in result.variants}
+    assert by_window["last third (rounds 7–10)"].judged
+    assert by_window["every round after the first (rounds 2–10)"].verdict == CONTRADICTED
+    assert by_window["last round (round 10)"].verdict == SUPPORTED
+
+
+def test_claim4_flash_part_is_sparsyfed_over_flash():
+    # SparsyFed (0.05 + 0.05) * 1000 = 100 a round; FLASH at density 1/9 − 0.05: (1/9) * 1000 = 111.1 a round.
+    # SparsyFed / FLASH = 0.9, inside [0.873, 1.067]; read the other way, FLASH / SparsyFed = 1.111, outside.
+    result = _claim4(flash_density=1 / 9 - 0.05)
+    flash = next(c for c in result.checks if "FLASH" in c.what)
+    assert flash.what == "SparsyFed / FLASH"
+    assert flash.ci.mean == pytest.approx(0.9) and flash.verdict == SUPPORTED
+    assert result.verdict == SUPPORTED
+    other = next(line for line in result.shown if "read as FLASH / SparsyFed" in line)
+    assert "FLASH / SparsyFed = 1.111×" in other and other.endswith("→ contradicted")
+    reading = next(v for v in result.variants if v.label.startswith("FLASH part read as FLASH / SparsyFed"))
+    assert reading.verdict == CONTRADICTED and not reading.judged
+    assert any("SparsyFed / FLASH = 0.97" in n and "0.97 x of FLASH" in n for n in result.notes)
 
 
 # ---------------------------------------------------------------- claim 5: global sparsity at α = 0.1, 90 %
@@ -230,13 +263,42 @@ def test_claim5_contradicted_and_inconclusive():
     assert result.verdict == INCONCLUSIVE
 
 
+def test_claim5_is_judged_on_the_settled_level_and_shows_the_dip():
+    # Top-K dips to 70 % in rounds 2-4 and settles at 89.5 % (T = 10); ZeroFL sits at 45 %, SparsyFed at 90 %.
+    # Settled (last third, rounds 7-10): Top-K 0.5 pp below the 90 % target, not more than 5: contradicted.
+    # Rounds 2-10 would give (3 * 20 + 6 * 0.5) / 9 = 7 pp below (supported); the dip is 20 pp (supported).
+    dip = [0.85] + [0.70] * 3 + [0.895] * 6
+    t = Tidy()
+    for seed in (1, 2, 3):
+        t.add("sparsyfed", seed, sparsity=0.9, level=0.9).add("topk", seed, sparsity=0.9, level=dip)
+        t.add("zerofl", seed, sparsity=0.9, level=0.45)
+    result = _claim(t, 5)
+    assert result.verdict == CONTRADICTED
+    topk = next(c for c in result.checks if "Top-K" in c.what)
+    assert topk.ci.mean == pytest.approx(0.5) and topk.verdict == CONTRADICTED
+    by_window = {v.label: v for v in result.variants}
+    assert by_window["every round after the first (rounds 2–10)"].verdict == SUPPORTED
+    assert by_window["last third (rounds 7–10)"].judged
+    lowest = next(v for v in result.variants if v.label.startswith("lowest level of each run"))
+    assert lowest.verdict == SUPPORTED
+    assert any("Top-K's lowest global sparsity = 20.00 pp" in line for line in result.shown)
+    assert any("judged on the settled level" in n for n in result.notes)
+
+
+def test_windows_count_back_from_each_runs_last_round():
+    assert [windows.LAST_THIRD.first_round(t) for t in (30, 21, 10, 2, 1)] == [21, 15, 7, 2, 1]
+    assert [windows.LAST_HALF.first_round(t) for t in (30, 21)] == [16, 11]
+    assert windows.AFTER_ROUND_1.first_round(30) == 2 and windows.LAST_ROUND.first_round(30) == 30
+    assert windows.LAST_THIRD.span([30, 21]) == "rounds 15–21, 21–30"
+
+
 # ---------------------------------------------------------------- rule text, page
 
 def test_rule_text_is_generated_from_the_constants(monkeypatch):
     assert f"{claims.NEGLIGIBLE_DROP_PP:g} pp" in claims.RULE1
-    assert "17.36 ×" in claims.RULE4 and "[0.873, 1.067] ×" in claims.RULE4
-    assert f"rounds {claims.STEADY_FROM_ROUND}–T" in claims.RULE4
-    assert "α = 0.1, target 90 %" in claims.RULE5
+    assert "17.36 ×" in claims.RULE4 and "SparsyFed / FLASH within ± 10 % of 0.97 × ([0.873, 1.067] ×)" in claims.RULE4
+    assert f"averaged over the {claims.JUDGED.name} of each run's rounds" in claims.RULE4
+    assert "α = 0.1, target 90 %" in claims.RULE5 and f"over the {claims.JUDGED.name} of its rounds" in claims.RULE5
 
 
 def test_not_testable_is_inconclusive_with_the_reason():

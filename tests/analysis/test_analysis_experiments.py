@@ -10,15 +10,17 @@ import math
 import pandas as pd
 import pytest
 
+from sparsyfed import catalog, record
 from sparsyfed.analysis.collect import collect, read_table
-from sparsyfed.analysis.experiments import beta_sensitivity, corrected, write_table
+from sparsyfed.analysis.experiments import beta_sensitivity, corrected, exponent_label, write_table
 from sparsyfed.analysis.figures import make_figure
 from sparsyfed.errors import UserError
 
 T2, T1 = 4.302653, 12.706205
 SEEDS = (1, 2, 3)
 SPARSYFED = {"activation_pruning": True, "beta": 1.25, "conv_threshold": "session", "convert_shortcuts": False,
-             "exponent": "fixed", "sparsity": 0.95, "spectral_over": "all"}
+             "exponent": "fixed", "sparsity": 0.95, "spectral_over": "all", "spectral_scope": "layer",
+             "spectral_sigma": "power_iteration"}
 
 
 def variant(write_run, root, folder, method, alpha, seed, acc, params, *, regrowth=None, beta=None,
@@ -47,7 +49,7 @@ def variant(write_run, root, folder, method, alpha, seed, acc, params, *, regrow
 # ---------------------------------------------------------------- the beta sweep
 
 SWEEP_ACC = {"1": (0.60, 0.62, 0.64), "1.25": (0.70, 0.71, 0.75), "2": (0.66, 0.69, 0.69),
-             "spectral_mean": (0.65, 0.66, 0.70)}
+             "spectral": (0.65, 0.66, 0.70), "spectral_exact": (0.64, 0.66, 0.70)}
 
 
 def spectral_beta(rnd, layer):
@@ -62,8 +64,8 @@ def sweep(tmp_path_factory):
     root = tmp_path_factory.mktemp("sweep")
     for label, accs in SWEEP_ACC.items():
         for seed, acc in zip(SEEDS, accs, strict=True):
-            fixed = label != "spectral_mean"
-            params = SPARSYFED | ({"beta": float(label)} if fixed else {"exponent": "spectral_mean"})
+            fixed = not label.startswith("spectral")
+            params = SPARSYFED | ({"beta": float(label)} if fixed else catalog.spectral_variant(label).params())
             variant(write_run, root, f"beta{label}", "sparsyfed", 1.0, seed, acc, params,
                     regrowth=5000.0 if label == "1" else 10.0,
                     beta=(lambda r, layer, b=float(label): b) if fixed else spectral_beta,
@@ -84,7 +86,7 @@ def tidy_row(frame, **key):
 
 def test_beta_table_by_hand(sweep):
     tidy, blocks = beta_sensitivity(*(read_table(sweep, t) for t in ("runs", "rounds", "layers")))
-    assert list(tidy["exponent"]) == ["1", "1.25", "2", "spectral_mean"]  # fixed by beta, then spectral
+    assert list(tidy["exponent"]) == ["1", "1.25", "2", "spectral", "spectral_exact"]  # fixed by beta, then spectral
     plain = tidy_row(tidy, exponent="1")
     # accuracies 60, 62, 64: mean 62, sample std 2, 95 % interval 62 ± 4.302653 * 2 / sqrt(3)
     assert plain["acc_mean"] == pytest.approx(62.0) and plain["acc_std"] == pytest.approx(2.0)
@@ -98,7 +100,7 @@ def test_beta_table_by_hand(sweep):
     ref = tidy_row(tidy, exponent="1.25")
     assert ref["acc_mean"] == pytest.approx(72.0) and ref["acc_std"] == pytest.approx(7 ** 0.5)
     assert ref["acc_delta_ref"] == 0.0 and ref["regrowth_mean"] == pytest.approx(10.0)
-    spectral = tidy_row(tidy, exponent="spectral_mean")
+    spectral = tidy_row(tidy, exponent="spectral")
     # recorded betas 1.021 ... 1.026 on fc (rounds 1-6), the plain conv left out: mean 1.0235
     assert not spectral["fixed"] and spectral["beta"] == pytest.approx(1.0235)
     assert (spectral["beta_min"], spectral["beta_max"]) == pytest.approx((1.021, 1.026))
@@ -107,7 +109,8 @@ def test_beta_table_by_hand(sweep):
     md = "\n".join(" | ".join(str(c.text if hasattr(c, "text") else c) for c in row) for row in blocks[0].rows)
     assert "1 (plain weights) | 62.00 ± 2.00 | [57.03, 66.97] | -10.00 [-12.48, -7.52] | 90.00 ± 0.00 | " \
            "5000.0 ± 0.0 | 3" in md
-    assert "1.0235 (range 1.0210–1.0260)" in md and "(reference)" in md
+    assert "spectral β, as ran (per layer, 1-step σ) | 1.0235 (range 1.0210–1.0260)" in md and "(reference)" in md
+    assert "spectral β, exact σ | 1.0235" in md  # the variant: its own row and name
     assert any("left out" in note for note in blocks[0].notes)  # the folder without a summary
 
 
@@ -194,10 +197,20 @@ def test_collect_tells_variants_apart_only_when_asked(corr, tmp_path):
         collect([root / "grid", root / "shortcuts-corrected"], [], tmp_path / "t")
 
 
-def test_collect_reads_layers_written_before_the_beta_column(builders, tmp_path):
+def test_collect_reads_layers_written_before_the_later_columns(builders, tmp_path):
     path = builders["write_run"](tmp_path / "runs", "sparsyfed", 0.1, 0.9, 1)
     layers = pd.read_csv(path / "layers.csv")
     assert "beta" not in layers.columns  # as runs wrote them before issue 13
     collect([tmp_path / "runs"], [], tmp_path / "t")
     tidy = read_table(tmp_path / "t", "layers")
-    assert list(tidy.columns[-2:]) == ["regrowth_local", "beta"] and tidy["beta"].isna().all()
+    added = list(record.LAYER_COLUMNS_ADDED)
+    assert list(tidy.columns[-len(added) - 1:]) == ["regrowth_local", *added] and tidy[added].isna().all().all()
+
+
+def test_exponent_labels_name_each_spectral_setting():
+    assert exponent_label(SPARSYFED | {"beta": 2.0}) == "2"
+    for v in catalog.SPECTRAL_VARIANTS:
+        assert exponent_label(SPARSYFED | v.params()) == v.id
+    assert exponent_label(SPARSYFED | {"exponent": "spectral", "spectral_over": "nonzero"}) == \
+        "spectral_layer_power_iteration_nonzero"  # no variant names it: spelt out
+    assert exponent_label({"beta": 1.25, "exponent": "spectral_mean"}) == "spectral_mean"  # runs before issue 18

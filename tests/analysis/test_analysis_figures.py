@@ -3,6 +3,7 @@
 import importlib
 
 import pytest
+from tidy_by_hand import Tidy
 
 from sparsyfed.analysis.collect import collect
 from sparsyfed.analysis.figures import FIGURES, make_figure
@@ -53,6 +54,37 @@ def test_regrowth_caption_names_the_column():
 
     assert regrowth.COLUMN == "regrowth_local"
     assert "regrowth_local" in regrowth.__doc__
+
+
+def _regrowth_panels(tables, monkeypatch) -> tuple[int, str]:
+    """(panels, title) of the regrowth figure drawn from `tables`."""
+    from sparsyfed.analysis.figures import regrowth
+
+    seen = {}
+
+    def record(fig, out_dir, name):
+        seen.update(panels=len([ax for ax in fig.axes if ax.get_visible()]), title=fig._suptitle.get_text())
+        return []
+
+    monkeypatch.setattr(regrowth.style, "save", record)
+    regrowth.make(tables, tables)
+    return seen["panels"], seen["title"]
+
+
+def test_regrowth_adds_dead_channels_when_logged_and_says_when_not(tmp_path, monkeypatch):
+    t = Tidy()
+    for seed in (1, 2):
+        t.add("sparsyfed", seed, regrowth=10.0).add("topk", seed, regrowth=500.0)
+    t.write(tmp_path / "old")
+    panels, title = _regrowth_panels(tmp_path / "old", monkeypatch)
+    assert panels == 1 and "dead channels not logged by these runs" in title
+    t = Tidy()
+    for seed in (1, 2):
+        t.add("sparsyfed", seed, regrowth=10.0, round_columns={"dead_zero_share": 0.4})
+        t.add("topk", seed, regrowth=500.0, round_columns={"dead_zero_share": 0.8})
+    t.write(tmp_path / "new")
+    panels, title = _regrowth_panels(tmp_path / "new", monkeypatch)
+    assert panels == 2 and "dead channels" not in title
 
 
 def test_unknown_figure(grid, tmp_path):

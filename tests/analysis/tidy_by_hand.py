@@ -15,6 +15,11 @@ P = 1000
 CLIENTS = 3
 
 
+def _at(value: float | list, r: int) -> float:
+    """`value` in round `r`: the number itself, or the r-th entry of a per-round list."""
+    return float(value[r - 1]) if isinstance(value, (list, tuple)) else float(value)
+
+
 class Tidy:
     """Accumulates runs; `frames()` returns (runs, rounds, layers) like `read_table` does."""
 
@@ -23,12 +28,13 @@ class Tidy:
 
     def add(self, method: str, seed: int, *, acc: float = 80.0, sparsity: float = 0.95, alpha: float = 0.1,
             dataset: str = "fashion_mnist", model: str = "resnet_small", rounds: int = 10, status: str = "ok",
-            density: float | None = None, level: float | None = None, regrowth: float = 0.0,
-            layers: dict | None = None) -> Tidy:
-        """One run. `acc` in %; `level` = global sparsity every round (default: 1 - density from round 2);
-        `regrowth` = regrowth_local from round 2 on; `layers` = {name: (role, layer_type, regrowth)}."""
+            density: float | list | None = None, level: float | list | None = None, regrowth: float = 0.0,
+            layers: dict | None = None, round_columns: dict | None = None, layer_columns: dict | None = None) -> Tidy:
+        """One run. `acc` in %; `density` = the global model's density from round 2 on (default 1 - s) and
+        `level` = global sparsity every round (default: 1 - density), each a number or a list with one value
+        per round; `regrowth` = regrowth_local from round 2 on; `layers` = {name: (role, layer_type, regrowth)};
+        `round_columns` / `layer_columns` = more columns of every rounds / layers row (constants)."""
         s = 0.0 if method == "dense" else sparsity
-        steady = 1.0 - s if density is None else density
         grid = dict(dataset=dataset, model=model, alpha=alpha, method=method, sparsity=s, seed=seed)
         self.runs.append(grid | dict(status=status, rounds=rounds, rounds_completed=rounds if status == "ok" else 0,
                                      final_test_acc=acc / 100 if status == "ok" else np.nan, error=None,
@@ -36,14 +42,16 @@ class Tidy:
         if status != "ok":
             return self
         for r in range(1, rounds + 1):
+            steady = _at(1.0 - s if density is None else density, r)
             d = steady if (r > 1 or method == "flash") else 1.0
             self.rounds.append(grid | dict(
-                status=status, round=r, global_sparsity=(1.0 - steady) if level is None else level,
+                status=status, round=r, global_sparsity=(1.0 - steady) if level is None else _at(level, r),
                 regrowth_local=0.0 if r == 1 else regrowth, authors_comm_params=(d + 1.0 - s) * P,
-                bytes_down=4.0 * P * d * CLIENTS))
+                bytes_down=4.0 * P * d * CLIENTS) | (round_columns or {}))
             for name, (role, kind, value) in (layers or {}).items():
                 self.layers.append(grid | dict(round=r, layer=name, numel=100, density=d, role=role,
-                                               layer_type=kind, regrowth_local=0.0 if r == 1 else value))
+                                               layer_type=kind, regrowth_local=0.0 if r == 1 else value)
+                                   | (layer_columns or {}))
         return self
 
     def frames(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

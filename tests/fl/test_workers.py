@@ -73,9 +73,10 @@ def test_sync_method_gives_replicas_the_cross_round_state():
 
 
 @pytest.mark.parametrize("method", ["sparsyfed", "zerofl", "flash",
-                                    "sparsyfed method_params.exponent=spectral_layer"])
+                                    "sparsyfed_spectral"])
 def test_two_workers_give_the_numbers_of_one(tiny_run, tmp_path, method):
-    # spectral: each replica's layers set their betas from the state they load (sparse/spectral.py)
+    # spectral (as ran: per layer, the one-step sigma from a start seeded by the state): each replica's
+    # layers set their betas from the state they load (sparse/spectral.py)
     settings = tiny_run + f"method={method} sparsity=0.8 federated_eval=true clients_per_round=4".split()
     one = run(load_config(None, settings + ["threads=1"]), tmp_path / "one", progress=False)
     two = run(load_config(None, settings + ["threads=2"]), tmp_path / "two", progress=False)

@@ -44,7 +44,8 @@ def test_size_balance_and_roles():
     assert roles == ["first", "body", "body", "body", "body", "classifier"]
 
 
-CASES = [(name, {}) for name in catalog.ids(catalog.METHODS)] + [("sparsyfed", {"exponent": "spectral_mean"})]
+CASES = [(name, {}) for name in catalog.ids(catalog.METHODS)] + [
+    ("sparsyfed", {"exponent": "spectral", "spectral_scope": "average", "spectral_sigma": "exact"})]
 
 
 @pytest.mark.parametrize("name, params", CASES, ids=[f"{n}{'-' + str(p) if p else ''}" for n, p in CASES])

@@ -21,6 +21,7 @@ import yaml
 from sparsyfed import catalog, record
 from sparsyfed.analysis.commands import EXPERIMENT_TABLE_NAMES, TABLE_NAMES
 from sparsyfed.analysis.figures import FIGURES
+from sparsyfed.sparse import spectral
 
 REPO = Path(__file__).resolve().parents[2]
 SNAKEFILE = REPO / "Snakefile"
@@ -168,7 +169,7 @@ def test_experiment_sizes_of_the_shipped_configs():
     assert expected_experiment_counts(paper, "beta_sweep")["simulate_experiment"] == 10 * 3
     assert paper["experiments"]["beta_sweep"] | {"seeds": None} == {
         "dataset": "cifar10", "betas": [1.0, 1.125, 1.25, 1.375, 2.0, 2.25, 2.75, 3.0, 4.0],
-        "exponents": ["spectral_mean"], "alpha": 1.0, "sparsity": 0.95, "seeds": None}
+        "exponents": ["spectral"], "alpha": 1.0, "sparsity": 0.95, "seeds": None}
     assert expected_experiment_counts(paper, "corrected")["simulate_experiment"] == 135
     assert expected_experiment_counts(paper, "corrected")["simulate_run"] == 81
 
@@ -177,7 +178,7 @@ def test_experiment_paths_name_what_they_vary(tmp_path):
     result = snakemake("-n", "beta_sweep", "corrected", "--configfile", str(CONFIGS["default"]), workdir=tmp_path)
     out = result.stdout
     assert "results/experiments/beta_sweep/runs/beta1/fashion_mnist/alpha1/sparsyfed/s0.95/seed5378/" in out
-    assert "results/experiments/beta_sweep/runs/betaspectral_mean/fashion_mnist/alpha1/sparsyfed/s0.95/seed8263" in out
+    assert "results/experiments/beta_sweep/runs/betaspectral/fashion_mnist/alpha1/sparsyfed/s0.95/seed8263" in out
     assert "results/experiments/corrected/runs/flash_mask-corrected/fashion_mnist/alpha0.1/flash/s0.95/seed2035" in out
     # as ran: the grid's own run (every seed of the experiment is the grid's)
     assert "results/experiments/corrected/runs/grid/" not in out
@@ -190,8 +191,8 @@ def test_paper_grid_size():
     """The paper's grid: 3 datasets x (5 sparse methods x 5 sparsities + dense) x 3 alphas x 3 seeds."""
     config = load("paper")
     assert expected_counts(config)["simulate_run"] == 3 * (5 * 5 + 1) * 3 * 3 == 702
-    # + data 3, partitions 9, collect, 4 tables, claims, 7 figures, report, all; one settings file per run
-    assert expected_counts(config)["total"] == 729 + 702
+    # + data 3, partitions 9, collect, 5 tables, claims, 8 figures, report, all; one settings file per run
+    assert expected_counts(config)["total"] == 731 + 702
 
 
 def test_paths_name_the_grid_point(default_plan):
@@ -275,7 +276,7 @@ def test_configs_are_valid():
     (lambda c: c["resources"]["simulate"].update(gpus=1), ["gpus"]),
     (lambda c: c["run"].update(device="tpu"), ["run.device"]),
     (lambda c: c["experiments"]["beta_sweep"].update(betas=[0.5, 1.25]), ["experiments.beta_sweep.betas.0"]),
-    (lambda c: c["experiments"]["beta_sweep"].update(exponents=["spectral"]), ["beta_sweep.exponents.0"]),
+    (lambda c: c["experiments"]["beta_sweep"].update(exponents=["spectral_mean"]), ["beta_sweep.exponents.0"]),
     (lambda c: c["experiments"]["corrected"].update(behaviours=["shortcut"]), ["corrected.behaviours.0"]),
     (lambda c: c["experiments"]["corrected"].update(sparsities=[1.0]), ["corrected.sparsities.0"]),
     (lambda c: c["experiments"].update(gamma_sweep={}), ["gamma_sweep"]),
@@ -321,7 +322,7 @@ def test_configs_write_every_section(name):
     assert set(config["resources"]["simulate"]) == set(props["resources"]["properties"]["simulate"]["properties"])
     for step in ("data", "analysis"):
         assert set(config["resources"][step]) == set(schema["$defs"]["resources"]["properties"]), step
-    for experiment in ("beta_sweep", "corrected"):
+    for experiment in ("beta_sweep", "corrected", "capacity"):
         assert set(config["experiments"][experiment]) == \
             set(props["experiments"]["properties"][experiment]["properties"]), experiment
 
@@ -336,9 +337,15 @@ def test_schema_defaults_of_the_experiments():
     validate(config, str(SCHEMA))
     assert config["experiments"] == {
         "beta_sweep": {"dataset": None, "betas": [1.0, 1.125, 1.25, 1.375, 2.0, 2.25, 2.75, 3.0, 4.0],
-                       "exponents": ["spectral_mean"], "alpha": 1.0, "sparsity": 0.95, "seeds": None},
+                       "exponents": ["spectral"], "alpha": 1.0, "sparsity": 0.95, "seeds": None},
         "corrected": {"behaviours": list(catalog.ids(catalog.BEHAVIOURS)), "datasets": None, "alphas": None,
-                      "sparsities": [0.95], "seeds": None}}
+                      "sparsities": [0.95], "seeds": None},
+        "capacity": {"dataset": None, "widths": [1.0, 2.0, 4.0], "alphas": [0.1], "sparsities": [0.9, 0.95],
+                     "methods": None, "seeds": None,
+                     "length": {"width": 1.0, "rounds_factor": 2, "alpha": 0.1, "sparsity": 0.95},
+                     "regrowth": {"model": "resnet18_cifar", "width": 1.0, "rounds": 3, "alpha": 0.1, "sparsity": 0.95,
+                                  "methods": ["sparsyfed", "topk", "zerofl"], "seeds": None},
+                     "report": False}}
 
 
 def test_schema_ids_match_the_catalogue():
@@ -351,6 +358,9 @@ def test_schema_ids_match_the_catalogue():
     assert set(dataset_item["name"]["enum"]) == set(catalog.ids(catalog.DATASETS))
     assert set(dataset_item["model"]["enum"]) == set(catalog.ids(catalog.MODELS))
     assert schema["$defs"]["behaviour_id"]["enum"] == list(catalog.ids(catalog.BEHAVIOURS))
+    assert schema["$defs"]["spectral_variant"]["enum"] == list(catalog.ids(catalog.SPECTRAL_VARIANTS))
+    assert schema["$defs"]["spectral_scope"]["enum"] == list(spectral.SCOPES)
+    assert schema["$defs"]["spectral_sigma"]["enum"] == list(spectral.SIGMAS)
 
 
 def test_every_report_output_has_a_caption():
@@ -412,7 +422,7 @@ def test_tiny_config_end_to_end(tmp_path):
     assert job_counts(result.stdout) == {"agreement": 1, "report_page": 1, "all": 1, "total": 3}
     assert "[agreement.md](agreement.md)" in (work / "paper_figures" / "report.md").read_text()
     agreement = (work / "paper_figures" / "agreement.md").read_text()
-    assert "| cells (every conclusive pair in the same order) |" in agreement
+    assert "| cells with every conclusive pair conclusive the same way here |" in agreement
 
     # Editing one figure module reruns that figure (and the report page showing it) only
     module = package / "sparsyfed" / "analysis" / "figures" / "regrowth.py"
@@ -459,7 +469,7 @@ def test_tiny_config_end_to_end(tmp_path):
             [figures / f"corrected.{ext}" for ext in ("csv", "md", "tex")]:
         assert path.is_file() and path.stat().st_size > 0, path
     sweep = pd.read_csv(figures / "beta_sensitivity.csv")
-    assert list(sweep["exponent"]) == ["1", "spectral_mean"] and (sweep["acc_n"] == 1).all()
+    assert list(sweep["exponent"]) == ["1", "spectral"] and (sweep["acc_n"] == 1).all()
     assert 1.0 < sweep["beta"].iloc[1] < 1.25  # the spectral betas the runs recorded
     table = pd.read_csv(figures / "corrected.csv")
     assert list(zip(table["behaviour"], table["method"], strict=True)) == [("flash_mask", "flash")]

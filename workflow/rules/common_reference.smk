@@ -1,11 +1,14 @@
 # Input functions of report.smk and review.smk: the report's captions, the reference grid the
-# agreement page compares with (config `reference_tables`), and the shipped reference/ folder.
+# agreement page compares with (config `reference_tables`), the capacity ladder the report shows
+# (config `experiments.capacity.report`), and the shipped reference/ folder.
 
 
 # The captions of the outputs (workflow/report/<name>.rst): the HTML report and report.md show them.
 CAPTIONS = os.path.join(workflow.basedir, "workflow", "report")
 CAPTION_FILES = expand(
-    "{folder}/{name}.rst", folder=CAPTIONS, name=[*TABLE_NAMES, "claims", *FIGURES]
+    "{folder}/{name}.rst",
+    folder=CAPTIONS,
+    name=[*TABLE_NAMES, "claims", *FIGURES, "capacity", "capacity_trend"],
 )
 
 
@@ -30,6 +33,13 @@ def get_agreement_output():
     if REFERENCE_TABLES is None:
         return []
     return expand("paper_figures/agreement.{ext}", ext=["md", "csv"])
+
+
+def get_capacity_report_input():
+    """The capacity ladder's page and figure when the report shows them (then `all` runs the ladder too)."""
+    if not config["experiments"]["capacity"]["report"]:
+        return []
+    return ["paper_figures/capacity.md", "paper_figures/capacity_trend.png"]
 
 
 def reference_table_files(folder):

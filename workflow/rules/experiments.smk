@@ -3,11 +3,14 @@
 #
 #   snakemake --cores all beta_sweep    paper_figures/beta_sensitivity.{csv,md,tex,pdf,png}
 #   snakemake --cores all corrected     paper_figures/corrected.{csv,md,tex}
+#   snakemake --cores all capacity      paper_figures/capacity.{csv,md,tex}, capacity_trend.{pdf,png}
 #
 #   results/experiments/{experiment}/runs/<run>/   its runs (settings.yaml, summary.json, ...):
 #       beta_sweep: beta{beta}/{dataset}/alpha{alpha}/sparsyfed/s{sparsity}/seed{seed}
 #       corrected:  {behaviour}-corrected/{dataset}/alpha{alpha}/{method}/s{sparsity}/seed{seed};
 #                   its as-ran runs are the grid's own runs (results/runs/..., made by simulate_run)
+#       capacity:   {model}-w{width}-r{rounds}/{dataset}/alpha{alpha}/{method}/s{sparsity}/seed{seed};
+#                   its runs with the grid's settings are the grid's own runs
 #   results/experiments/{experiment}/tables/       its tidy tables (`sparsyfed collect --variants`)
 
 
@@ -18,6 +21,7 @@ wildcard_constraints:
 localrules:
     beta_sweep,
     corrected,
+    capacity,
 
 
 rule beta_sweep:
@@ -32,6 +36,13 @@ rule corrected:
     """Each corrected behaviour against the authors' (as-ran) one, paired by seed."""
     input:
         expand("paper_figures/corrected.{ext}", ext=TABLE_FORMATS),
+
+
+rule capacity:
+    """The claims per model width, and the accuracy gap and regrowth ratio against the weights kept."""
+    input:
+        expand("paper_figures/capacity.{ext}", ext=TABLE_FORMATS),
+        expand("paper_figures/capacity_trend.{ext}", ext=FIGURE_FORMATS),
 
 
 rule settings_experiment:
@@ -103,6 +114,7 @@ rule collect_experiment:
 for name, experiment in {
     "beta_sensitivity": "beta_sweep",
     "corrected": "corrected",
+    "capacity": "capacity",
 }.items():
 
     rule:
@@ -137,30 +149,38 @@ for name, experiment in {
             "sparsyfed table {params.name} --tables {params.tables:q} --out {params.out:q} > {log:q} 2>&1"
 
 
-rule figures_beta_sensitivity:
-    """Accuracy, global sparsity and regrowth against beta, with the spectral exponent where it lands."""
-    input:
-        tables=experiment_tables("beta_sweep"),
-        code=analysis_code("sparsyfed.analysis.figures.beta_sensitivity"),
-    output:
-        pdf="paper_figures/beta_sensitivity.pdf",
-        png=report(
-            "paper_figures/beta_sensitivity.png",
-            caption="../report/beta_sensitivity_figure.rst",
-            category="Experiments",
-        ),
-    log:
-        "logs/figures/beta_sensitivity.log",
-    benchmark:
-        "results/benchmarks/figures/beta_sensitivity.tsv"
-    conda:
-        ENV
-    threads: lookup(dpath="resources/analysis/threads", within=config)
-    resources:
-        mem_mb=lookup(dpath="resources/analysis/mem_mb", within=config),
-        runtime=lookup(dpath="resources/analysis/runtime", within=config),
-    params:
-        tables=lambda wildcards, input: os.path.dirname(input.tables[0]),
-        out=lambda wildcards, output: os.path.dirname(output.pdf),
-    shell:
-        "sparsyfed figure beta_sensitivity --tables {params.tables:q} --out {params.out:q} > {log:q} 2>&1"
+# Each experiment's figure from its tidy tables: figure -> (experiment, its caption in workflow/report/).
+for name, (experiment, caption) in {
+    "beta_sensitivity": ("beta_sweep", "beta_sensitivity_figure"),
+    "capacity_trend": ("capacity", "capacity_trend"),
+}.items():
+
+    rule:
+        name:
+            f"figures_{name}"
+        input:
+            tables=experiment_tables(experiment),
+            code=analysis_code(f"sparsyfed.analysis.figures.{name}"),
+        output:
+            pdf=f"paper_figures/{name}.pdf",
+            png=report(
+                f"paper_figures/{name}.png",
+                caption=f"../report/{caption}.rst",
+                category="Experiments",
+            ),
+        log:
+            f"logs/figures/{name}.log",
+        benchmark:
+            f"results/benchmarks/figures/{name}.tsv"
+        conda:
+            ENV
+        threads: lookup(dpath="resources/analysis/threads", within=config)
+        resources:
+            mem_mb=lookup(dpath="resources/analysis/mem_mb", within=config),
+            runtime=lookup(dpath="resources/analysis/runtime", within=config),
+        params:
+            name=name,
+            tables=lambda wildcards, input: os.path.dirname(input.tables[0]),
+            out=lambda wildcards, output: os.path.dirname(output.pdf),
+        shell:
+            "sparsyfed figure {params.name} --tables {params.tables:q} --out {params.out:q} > {log:q} 2>&1"

@@ -1,5 +1,6 @@
 # Report: one page showing the grid's results and where they come from (scale, setting, compute),
-# and, when the config names a reference grid's tidy tables, how far this grid agrees with it.
+# and, when the config names a reference grid's tidy tables, how far this grid agrees with it; with
+# experiments.capacity.report, the capacity ladder too.
 
 
 rule agreement:
@@ -36,6 +37,7 @@ rule report_page:
         tables=tidy_tables(),
         outputs=get_table_output() + get_figure_output(),
         agreement=get_agreement_output(),
+        capacity=get_capacity_report_input(),
         captions=CAPTION_FILES,
         code=analysis_code("sparsyfed.analysis.report"),
     output:
@@ -56,7 +58,11 @@ rule report_page:
         agreement=lambda wildcards, input: (
             ["--agreement", input.agreement[0]] if input.agreement else []
         ),
+        capacity=lambda wildcards, input: (
+            ["--capacity", input.capacity[0]] if input.capacity else []
+        ),
         captions=lambda wildcards, input: os.path.dirname(input.captions[0]),
     shell:
         "sparsyfed report --tables {params.tables:q} --figures {params.figures:q}"
-        " --captions {params.captions:q} {params.agreement:q} --out {output:q} > {log:q} 2>&1"
+        " --captions {params.captions:q} {params.agreement:q} {params.capacity:q}"
+        " --out {output:q} > {log:q} 2>&1"

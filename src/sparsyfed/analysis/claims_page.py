@@ -65,13 +65,18 @@ def _claim_section(r) -> list[str]:
         out += ["- Judged comparisons:"] + [f"  - {c.sentence()}" for c in r.checks]
     if r.shown:
         out += ["- Shown beside, not judged:"] + [f"  - {line}" for line in r.shown]
+    if r.variants:
+        out += ["- The verdict under each choice the rule makes (per-run means over the rounds named):"]
+        out += [f"  - {v.sentence()}" for v in r.variants]
     out += [f"- Note: {n}" for n in r.notes]
     return out
 
 
-def render_claims(results: Sequence, runs: pd.DataFrame, scale_line: str | None = None) -> str:
+def render_claims(results: Sequence, runs: pd.DataFrame, scale_line: str | None = None,
+                  extra: Sequence[str] = ()) -> str:
     """The Markdown claims page for `results` (ClaimResult list) measured on `runs`; `scale_line`
-    (`scale.scale_line`) opens it."""
+    (`scale.scale_line`) opens it; `extra` (Markdown lines, e.g. a section shown beside the claims)
+    follows the claims."""
     n_ok = int((runs["status"] == record.OK).sum()) if len(runs) else 0
     out = ["# Headline claims of SparsyFed, checked on our runs", ""]
     out += [scale_line, ""] if scale_line else []
@@ -92,6 +97,7 @@ def render_claims(results: Sequence, runs: pd.DataFrame, scale_line: str | None 
     out += [f"| {r.number} | {r.claim} | **{r.verdict}** | {r.reason} |" for r in results]
     for r in results:
         out += _claim_section(r)
+    out += list(extra)
     out += ["", "## Runs that failed, diverged or are missing", ""]
     out += _bad_runs_lines(runs)
     out += ["", "## Hardware and versions (from the runs' provenance)", ""]

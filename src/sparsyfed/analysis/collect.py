@@ -19,9 +19,12 @@ shipped reference stores its large tables, NAME.csv.gz.
 
 Two runs of one grid point are an error (they would be averaged as if they were seeds), unless
 `variants` is set: then runs that differ in their method parameters (runs.csv `method_params`, the
-full parameters the run used) are distinct runs, as in an experiment that varies a parameter (the
-beta sweep, the corrected behaviours), and rounds, layers and mask_iou get a `run_dir` column after
-the GRID columns (runs.csv has it anyway), which tells the runs of one grid point apart.
+full parameters the run used), their model, its width or their rounds are distinct runs, as in an
+experiment that varies a setting (the beta sweep, the corrected behaviours, the capacity ladder), and
+rounds, layers and mask_iou get a `run_dir` column after the GRID columns (runs.csv has it anyway),
+which tells the runs of one grid point apart. runs.csv's `width` is the model's width (1 for runs made
+before widths existed, `config.SETTINGS_ADDED`) and `num_prunable` its prunable weights (empty for a
+missing run).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from sparsyfed import catalog, record
+from sparsyfed.config import SETTINGS_ADDED
 from sparsyfed.errors import UserError
 from sparsyfed.grid import RUN_LAYOUT, parse_run_dir
 from sparsyfed.io import check_out, write_csv
@@ -46,12 +50,13 @@ LAYER_COLUMNS = list(record.LAYER_COLUMNS)
 LAYER_REQUIRED = [c for c in LAYER_COLUMNS if c not in record.LAYER_COLUMNS_ADDED]
 REGROWTH = ["regrowth_local", "regrowth_pruned", "regrowth_global"]
 RUN_COLUMNS = GRID + [
-    "status", "error", "rounds", "rounds_completed", "num_clients", "clients_per_round", "method_params",
+    "status", "error", "rounds", "rounds_completed", "num_clients", "clients_per_round", "width", "num_prunable",
+    "method_params",
     "final_test_acc", "final_test_loss", "final_global_sparsity", "final_global_sparsity_all",
     "regrowth_local_mean", "regrowth_pruned_mean", "regrowth_global_mean",
     "cum_bytes_down", "cum_bytes_up", "cum_authors_comm_params", "flops_rel_mean", "wall_s", "run_dir", record.SCALE,
 ]
-INT_COLUMNS = ["seed", "rounds", "rounds_completed", "num_clients", "clients_per_round"]
+INT_COLUMNS = ["seed", "rounds", "rounds_completed", "num_clients", "clients_per_round", "num_prunable"]
 IOU_COLUMNS = GRID + ["round_a", "round_b", "iou"]
 PARTITION_COLUMNS = ["dataset", "alpha", "num_clients", "partition_seed", "client", "class", "count"]
 
@@ -251,6 +256,8 @@ def read_run(run_dir: str | Path, max_masks: int = MAX_MASKS, root: str | Path |
         rounds_completed=summary.get("rounds_completed", len(rounds)),
         num_clients=config.get("num_clients"),
         clients_per_round=config.get("clients_per_round"),
+        width=_number(config.get("width", SETTINGS_ADDED["width"])),
+        num_prunable=summary.get("num_prunable"),
         method_params=json.dumps(summary.get("method_params", config.get("method_params", {})), sort_keys=True),
         final_test_acc=final_value("test_acc"),
         final_test_loss=final_value("test_loss"),
@@ -342,14 +349,15 @@ def _check_unique(runs: pd.DataFrame, variants: bool = False) -> None:
     key = ["dataset", "alpha", "method", "sparsity", "seed"]
     placed = runs.dropna(subset=key)  # folders whose grid point is unknown cannot clash
     if variants:
-        key = key + ["method_params"]
-        placed = placed.assign(method_params=placed["method_params"].astype(object).fillna(""))
+        key = key + ["model", "width", "rounds", "method_params"]
+        placed = placed.assign(**{c: placed[c].astype(object).fillna("") for c in key[5:]})
     dup = placed[placed.duplicated(key, keep=False)]
     if len(dup):
         first = dup.sort_values("run_dir").groupby(key, dropna=False)["run_dir"].apply(list).iloc[0]
-        what = "grid point (dataset, alpha, method, sparsity, seed)" + (" and method parameters" if variants else "")
-        hint = ("" if variants else " (or pass --variants if they differ in their method parameters, as in an "
-                "experiment over a parameter)")
+        what = "grid point (dataset, alpha, method, sparsity, seed)" + (
+            " with the same model, width, rounds and method parameters" if variants else "")
+        hint = ("" if variants else " (or pass --variants if they differ in their method parameters, model, width "
+                "or rounds, as in an experiment over a setting)")
         raise UserError(f"--runs: {first[0]} and {first[1]} are the same {what}; collect different settings "
                         f"into different --out folders{hint}")
 
@@ -386,7 +394,8 @@ def collect(run_dirs: Iterable[str | Path], partition_files: Iterable[str | Path
     runs[record.SCALE] = scale
     if len(runs):
         _check_unique(runs, variants)
-        runs = runs.sort_values(["dataset", "alpha", "method", "sparsity", "seed", "method_params"],
+        runs = runs.sort_values(["dataset", "alpha", "method", "sparsity", "seed", "model", "width", "rounds",
+                                 "method_params"],
                                 na_position="last",
                                 key=lambda s: s.astype(str) if s.dtype == object else s).reset_index(drop=True)
     tables = {

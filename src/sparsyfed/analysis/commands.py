@@ -8,11 +8,12 @@ happen inside the handlers so that `sparsyfed --help` stays fast.
 
     sparsyfed collect --runs DIR [DIR ...] [--partitions FILE [FILE ...]] [--scale TEXT] [--variants] --out DIR
     sparsyfed table {table1,table2,paper_comparison,paper_shape,all} --tables DIR --out DIR
-    sparsyfed table {beta_sensitivity,corrected} --tables DIR --out DIR     (an experiment's tables)
+    sparsyfed table {beta_sensitivity,corrected,capacity} --tables DIR --out DIR   (an experiment's tables)
     sparsyfed figure {accuracy_vs_sparsity,...,partitions,all} --tables DIR --out DIR
-    sparsyfed figure beta_sensitivity --tables DIR --out DIR                (the beta sweep's tables)
+    sparsyfed figure {beta_sensitivity,capacity_trend} --tables DIR --out DIR   (an experiment's tables)
     sparsyfed claims --tables DIR [--provenance FILE] --out FILE
-    sparsyfed report --tables DIR --figures DIR --captions DIR [--agreement FILE] [--provenance FILE] --out FILE
+    sparsyfed report --tables DIR --figures DIR --captions DIR [--agreement FILE] [--capacity FILE] [--provenance FILE]
+                     --out FILE
     sparsyfed agreement --tables DIR --reference DIR --out DIR
     sparsyfed reference-pack --results DIR --config FILE --elapsed-s SECONDS --out DIR [--captions DIR]
     sparsyfed review [--reference DIR] [--out DIR] [--captions DIR]
@@ -26,7 +27,7 @@ from pathlib import Path
 from sparsyfed.analysis.figures import EXPERIMENT_FIGURES, FIGURES
 from sparsyfed.io import check_out
 
-TABLE_NAMES = ("table1", "table2", "paper_comparison", "paper_shape")
+TABLE_NAMES = ("table1", "table2", "paper_comparison", "paper_shape", "kept_weights")
 TABLE_FORMATS, FIGURE_FORMATS = ("csv", "md", "tex"), ("pdf", "png")
 CLAIMS, REPORT = "claims.md", "report.md"
 # Every file of a paper_figures folder, in the order `analysis.reference.build_paper_figures` builds them
@@ -36,7 +37,7 @@ PAPER_FIGURE_FILES = (
     + tuple(f"{name}.{ext}" for name in FIGURES for ext in FIGURE_FORMATS) + (REPORT,)
 )
 # Tables of the experiments beside the grid (`analysis.experiments`), each from that experiment's tidy tables.
-EXPERIMENT_TABLE_NAMES = ("beta_sensitivity", "corrected")
+EXPERIMENT_TABLE_NAMES = ("beta_sensitivity", "corrected", "capacity")
 
 
 def _print(paths) -> None:
@@ -93,7 +94,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     check_out(args.out, folder=False)
     _print([write_report(args.tables, args.figures, args.out, _captions(args.captions),
-                         load_provenance(args.provenance), args.agreement)])
+                         load_provenance(args.provenance), args.agreement, args.capacity)])
     return 0
 
 
@@ -202,6 +203,9 @@ def register(subparsers) -> None:
                    help="the folder holding the paper tables and figures (`sparsyfed table/figure/claims`)")
     _captions_option(p)
     p.add_argument("--agreement", metavar="FILE", type=Path, help="the agreement page to link (`sparsyfed agreement`)")
+    p.add_argument("--capacity", metavar="FILE", type=Path,
+                   help="the capacity ladder's page to show, capacity.md (`sparsyfed table capacity`), with "
+                        "capacity_trend.png beside it")
     _provenance_option(p)
     p.add_argument("--out", required=True, metavar="FILE", type=Path, help="the Markdown file to write")
     p.set_defaults(func=cmd_report)

@@ -8,6 +8,7 @@
 - `corrected`: for each of `catalog.BEHAVIOURS`, method and cell, the runs as the authors ran them
   and corrected: accuracy, global sparsity and regrowth of both, with the corrected − as-ran
   differences paired by seed (same seed: same initialisation, client sampling and partition).
+- `capacity`: the claims per model width and the trend over widths (`capacity`).
 
 Runs are told apart by runs.csv's `method_params` (every parameter a run used, as JSON) and joined
 to their rounds and layers by `run_dir`. Regrowth is `regrowth_local` per round (weights zero in the
@@ -27,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from sparsyfed import catalog, record
-from sparsyfed.analysis import names
+from sparsyfed.analysis import capacity, names
 from sparsyfed.analysis.collect import read_table
 from sparsyfed.analysis.render import DAGGER, Block, Cell
 from sparsyfed.analysis.stats import CI_LEVEL, Interval, fmt_mean_std, pair_by_seed, t_interval
@@ -138,9 +139,23 @@ def _missing_note(runs: pd.DataFrame, used: pd.DataFrame) -> list[str]:
 # ---------------------------------------------------------------- beta sensitivity
 
 def exponent_label(params: dict) -> str:
-    """'1.25' for a fixed exponent, else the exponent rule ('spectral_mean')."""
+    """'1.25' for a fixed exponent, else the spectral variant's id ('spectral', `catalog.SPECTRAL_VARIANTS`);
+    a spectral setting no variant names is spelt out from its parameters."""
     exponent = params.get("exponent", FIXED)
-    return f"{float(params['beta']):g}" if exponent == FIXED else str(exponent)
+    if exponent == FIXED:
+        return f"{float(params['beta']):g}"
+    variant = catalog.spectral_variant_of(params)
+    if variant is not None:
+        return variant.id
+    settings = [params.get(k) for k in ("spectral_scope", "spectral_sigma", "spectral_over")]
+    return "_".join([str(exponent)] + [str(x) for x in settings if x is not None])
+
+
+def exponent_name(label: str) -> str:
+    """What tables and figures show for an exponent label: 'fixed', or the spectral variant's name."""
+    if label in catalog.ids(catalog.SPECTRAL_VARIANTS):
+        return catalog.spectral_variant(label).name
+    return label.replace("_", " ")
 
 
 def betas_used(layers: pd.DataFrame) -> pd.DataFrame:
@@ -185,10 +200,13 @@ def beta_sensitivity_frame(runs: pd.DataFrame, rounds: pd.DataFrame, layers: pd.
     out = pd.DataFrame(rows)
     if out.empty:
         return out
+    variants = {v: i for i, v in enumerate(catalog.ids(catalog.SPECTRAL_VARIANTS))}  # spectral rows in catalog order
     out = out.assign(_d=out["dataset"].map({d: i for i, d in enumerate(names.order_datasets(out["dataset"]))}),
-                     _a=-out["alpha"], _k=~out["fixed"])
-    return out.sort_values(["_d", "_a", "sparsity", "_k", "beta"]).drop(columns=["_d", "_a", "_k"]).reset_index(
-        drop=True)
+                     _a=-out["alpha"], _k=~out["fixed"],
+                     _v=[-1 if f else variants.get(e, len(variants)) for f, e in zip(out["fixed"], out["exponent"],
+                                                                                     strict=True)])
+    keys = ["_d", "_a", "sparsity", "_k", "_v", "beta"]
+    return out.sort_values(keys, kind="stable").drop(columns=keys[:2] + ["_k", "_v"]).reset_index(drop=True)
 
 
 def _beta_text(r) -> str:
@@ -209,7 +227,7 @@ def beta_sensitivity(runs: pd.DataFrame, rounds: pd.DataFrame, layers: pd.DataFr
     for (d, a, s), cell in (tidy.groupby(CELL, sort=False) if len(tidy) else []):
         rows = []
         for _, r in cell.iterrows():
-            name = "fixed" if r["fixed"] else r["exponent"].replace("_", " ")
+            name = "fixed" if r["fixed"] else exponent_name(r["exponent"])
             ci = interval_text(r["acc_mean"], r["acc_ci_lo"], r["acc_ci_hi"], r["acc_n"]).split(" ", 1)
             rows.append([name, _beta_text(r), Cell(_ms(r, "acc"), flag=DAGGER if r["n_bad"] else ""),
                          ci[1] if len(ci) > 1 and ci[1].startswith("[") else "—",
@@ -232,7 +250,10 @@ def beta_sensitivity(runs: pd.DataFrame, rounds: pd.DataFrame, layers: pd.DataFr
             "β trained with: fixed exponents are the β every Powerprop layer computes with (β = 1: plain weights, "
             "Powerprop off); a spectral exponent sets β = 1 + mean|v| / σ(|v|) from the model each client "
             "receives (layers.csv `beta`): mean over rounds and runs of the round's mean over layers, with the "
-            "range over every round and layer. 1x1 shortcut convs keep plain weights unless converted.",
+            "range over every round and layer. As the authors ran it, each layer has its own β and σ is their "
+            "one power-iteration step from a random start, which underestimates σ (β − 1 about 1.2–3.3 × the "
+            "exact one on ResNet-18's largest layer); the variants use the exact σ or one β for all layers (the "
+            "mean of the layers' β). 1x1 shortcut convs keep plain weights unless converted.",
         ]
         if cell["n_bad"].gt(0).any():
             notes.append(f"{DAGGER} runs that failed or diverged: " + "; ".join(
@@ -364,9 +385,11 @@ def _num(value, digits: int = 2) -> str:
 TABLES: dict[str, tuple[Callable[..., tuple[pd.DataFrame, list[Block]]], tuple[str, ...]]] = {
     "beta_sensitivity": (beta_sensitivity, ("runs", "rounds", "layers")),
     "corrected": (corrected, ("runs", "rounds")),
+    "capacity": (capacity.capacity, ("runs", "rounds", "layers")),
 }
 HEADINGS = {"beta_sensitivity": "SparsyFed's sensitivity to its Powerprop exponent β",
-            "corrected": "The authors' code against the corrected behaviours"}
+            "corrected": "The authors' code against the corrected behaviours",
+            "capacity": "Where the small scale stops speaking for the paper: the capacity ladder"}
 
 
 def write_table(name: str, tables_dir: str | Path, out_dir: str | Path) -> list[Path]:

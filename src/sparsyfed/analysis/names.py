@@ -18,6 +18,8 @@ DATASETS: dict[str, str] = {d.id: d.name for d in catalog.DATASETS}
 
 # The dense reference every method is compared with (drawn as a dashed line, never as a sparse method).
 REFERENCE = catalog.with_role(catalog.REFERENCE)[0]
+# The method the paper proposes (the claims page compares it with dense and the baselines).
+PROPOSED = catalog.with_role(catalog.PROPOSED)[0]
 # The paper's Table 1 compares the proposed method with the baselines (ablations are Table 2's business).
 TABLE1_METHODS = catalog.with_role(catalog.BASELINE, catalog.PROPOSED)
 # Methods a "beats every baseline" claim compares SparsyFed against.

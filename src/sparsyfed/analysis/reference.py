@@ -149,17 +149,46 @@ def _check_runs(runs: pd.DataFrame, results_dir: Path, grid: Grid, config_file: 
                             "workflow config the grid ran")
 
 
-def _fill_readme(provenance: dict, line: str, grid: Grid) -> str:
-    """README.md of the folder: reference_readme.md with this grid's scale, times and an example point."""
+# The folder the workflow's `review` and `verify` targets check (workflow/rules/common_reference.smk);
+# another reference folder (e.g. reference-fsdd/) is checked with `sparsyfed review/verify --reference`.
+WORKFLOW_REFERENCE = "reference"
+
+
+def _readme_commands(folder: str, example_point: str) -> dict[str, str]:
+    """The review and verify commands README.md shows for a reference folder named `folder`."""
+    verify = [f"sparsyfed verify --reference {folder} --k 5 --seed 1",
+              f"sparsyfed verify --reference {folder} --point {example_point}"]
+    if folder == WORKFLOW_REFERENCE:
+        first = "snakemake --cores all verify"
+        return dict(review_command="snakemake --cores all review", review_fails="the job fails if one differs",
+                    review_other=f"The same without Snakemake: `sparsyfed review --reference {folder} --out "
+                                 "results/review`.",
+                    verify_commands="\n".join([f"{first:<57} # 3 runs chosen at random (seed 0)",
+                                               f"{verify[0]:<57} # 5 others", verify[1]]))
+    first = f"sparsyfed verify --reference {folder}"
+    width = max(len(first), len(verify[0])) + 1
+    return dict(review_command=f"sparsyfed review --reference {folder} --out results/review",
+                review_fails="the command exits 1 if one differs",
+                review_other=f"(The workflow's `review` and `verify` targets check `{WORKFLOW_REFERENCE}/`; this "
+                             "folder is checked with the commands shown here.)",
+                verify_commands="\n".join([f"{first:<{width}} # 3 runs chosen at random (seed 0)",
+                                           f"{verify[0]:<{width}} # 5 others", verify[1]]))
+
+
+def _fill_readme(provenance: dict, line: str, grid: Grid, folder: str) -> str:
+    """README.md of the folder `folder` (its name): reference_readme.md with this grid's scale, times, an
+    example point and the commands that review and verify it."""
     template = resources.files("sparsyfed.analysis").joinpath("reference_readme.md").read_text()
     points = grid.points()
     example = next((p for p in points if catalog.method(p["method"]).role == catalog.PROPOSED), points[0])
+    example_point = RUN_LAYOUT.format(**example)
     cores = provenance["machine"]["cores"]
     return string.Template(template).substitute(
+        folder=folder, **_readme_commands(folder, example_point),
         scale=provenance["scale"], scale_line=line, command=provenance["command"],
         finished=provenance["finished"], runs=provenance["runs"], tables=TABLES, paper_figures=PAPER_FIGURES,
         gzip_mb=f"{GZIP_OVER_BYTES / 1e6:g}", mean_run=duration(provenance["run_wall_s"] / provenance["runs"]),
-        elapsed=f"{duration(provenance['elapsed_s'])} on {cores} cores", example_point=RUN_LAYOUT.format(**example))
+        elapsed=f"{duration(provenance['elapsed_s'])} on {cores} cores")
 
 
 def _staging(out_dir: Path) -> Path:
@@ -217,7 +246,7 @@ def pack(results_dir: str | Path, config_file: str | Path, elapsed_s: float, out
         write_json(stage / PROVENANCE, provenance)
         build_paper_figures(tables, stage / PAPER_FIGURES, captions_dir, provenance, progress)
         line = scale_line(runs, read_table(tables, "partitions"), provenance)
-        write_text(stage / README, _fill_readme(provenance, line, grid))
+        write_text(stage / README, _fill_readme(provenance, line, grid, out_dir.name))
         _replace(stage, out_dir)
     finally:
         if stage.exists():

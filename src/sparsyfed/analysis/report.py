@@ -2,8 +2,9 @@
 
 `write_report` writes, in this order: the scale line (`scale.scale_line`: the scale, the setting and
 the compute it took), the claim verdicts in one table, the link to the agreement page when there is
-one, every paper table (its Markdown, with its caption and its CSV and LaTeX files), every figure (the
-PNG with its caption, and the PDF), then the provenance and time. Captions are the workflow's
+one, the capacity ladder's page and figure when given (`capacity`, an experiment's), every paper
+table (its Markdown, with its caption and its CSV and LaTeX files), every figure (the PNG with its
+caption, and the PDF), then the provenance and time. Captions are the workflow's
 report captions (`workflow/report/<name>.rst`), so the HTML report and this page say the same.
 
 The tables and figures are read from the folder they were written to (`--figures`), the claims are
@@ -80,8 +81,19 @@ def _provenance_lines(provenance: dict | None) -> list[str]:
     return lines
 
 
+def _capacity_lines(page: Path, captions_dir: str | Path, link) -> list[str]:
+    """The capacity ladder's page (its sections one level down) and its figure, which lies beside it."""
+    figure = page.with_name("capacity_trend.png")
+    _exists(figure)
+    body = _read_output(page.parent, page.name).split("\n", 1)[1]  # without the page's own heading
+    return ["", "## The capacity ladder", "",
+            caption(captions_dir, "capacity") + f" Page: [{page.name}]({link(page)}).",
+            *_demoted(body, 1), "", f"![Capacity trend]({link(figure)})", "", caption(captions_dir, "capacity_trend")]
+
+
 def render_report(tables_dir: str | Path, figures_dir: str | Path, out_file: str | Path, captions_dir: str | Path,
-                  provenance: dict | None = None, agreement: str | Path | None = None) -> str:
+                  provenance: dict | None = None, agreement: str | Path | None = None,
+                  capacity: str | Path | None = None) -> str:
     """The report page's Markdown (see the module docstring); links are relative to `out_file`'s folder."""
     tables_dir, figures_dir = Path(tables_dir), Path(figures_dir)
     here = Path(out_file).parent
@@ -100,6 +112,8 @@ def render_report(tables_dir: str | Path, figures_dir: str | Path, out_file: str
         out += ["", "## Agreement with the reference grid", "",
                 f"How far this grid's claim verdicts and per-cell method rankings agree with the reference "
                 f"grid's: [{Path(agreement).name}]({link(Path(agreement))})."]
+    if capacity is not None:
+        out += _capacity_lines(Path(capacity), captions_dir, link)
     out += ["", "## Tables"]
     for name in TABLE_NAMES:
         out += ["", *_demoted(_read_output(figures_dir, f"{name}.md")), "", caption(captions_dir, name),
@@ -124,9 +138,13 @@ def _exists(path: Path) -> None:
 
 
 def write_report(tables_dir: str | Path, figures_dir: str | Path, out_file: str | Path, captions_dir: str | Path,
-                 provenance: dict | None = None, agreement: str | Path | None = None) -> Path:
+                 provenance: dict | None = None, agreement: str | Path | None = None,
+                 capacity: str | Path | None = None) -> Path:
     """Write the report page (`render_report`) to `out_file`."""
     if agreement is not None and not Path(agreement).is_file():
         raise UserError(f"--agreement: {agreement} not found; make it with `sparsyfed agreement` or leave it out")
-    write_text(out_file, render_report(tables_dir, figures_dir, out_file, captions_dir, provenance, agreement))
+    if capacity is not None and not Path(capacity).is_file():
+        raise UserError(f"--capacity: {capacity} not found; make it with `snakemake capacity` or leave it out")
+    write_text(out_file, render_report(tables_dir, figures_dir, out_file, captions_dir, provenance, agreement,
+                                       capacity))
     return Path(out_file)

@@ -24,6 +24,10 @@ STYLE_FILE = str(resources.files("sparsyfed.analysis").joinpath("sparsyfed.mplst
 # One colour and marker per method id, everywhere (declared in the catalogue).
 METHOD_COLORS = {m.id: m.color for m in catalog.METHODS}
 METHOD_MARKERS = {m.id: m.marker for m in catalog.METHODS}
+# One colour per dataset id, where a figure tells datasets apart by colour (kept weights): Okabe-Ito, in
+# catalogue order.
+DATASET_COLORS = dict(zip(catalog.ids(catalog.DATASETS), ("#0072B2", "#009E73", "#CC79A7", "#D55E00", "#E69F00",
+                                                           "#56B4E9"), strict=False))
 FAILED_MARKER = {"marker": "x", "color": "#B00000", "markersize": 8, "markeredgewidth": 1.8, "linestyle": "none"}
 TARGET_LINE = {"color": "black", "linestyle": "--", "linewidth": 1.0}
 DENSE_LINE = {"color": METHOD_COLORS[catalog.with_role(catalog.REFERENCE)[0]], "linestyle": "--", "linewidth": 1.2}
@@ -42,6 +46,10 @@ def color(method: str) -> str:
 
 def marker(method: str) -> str:
     return METHOD_MARKERS.get(method, catalog.MethodEntry.marker)
+
+
+def dataset_color(dataset: str) -> str:
+    return DATASET_COLORS.get(dataset, catalog.MethodEntry.color)
 
 
 @contextlib.contextmanager

@@ -12,6 +12,9 @@ percent: mean ± sample std (ddof = 1) over the seeds that finished ("ok"), with
   per sparsity x alpha, with the difference.
 - `paper_comparison`: our numbers next to the authors' (`paper_numbers.csv`) for the cells that
   exist in both, then the authors' full table for the paper's datasets, labelled as theirs.
+- `paper_shape`: the shape of our results against the authors' across datasets (`shape`).
+- `kept_weights`: accuracy relative to dense against the prunable weights kept, ours and the
+  authors' on one axis (`kept`; reads layers.csv too, for tables without runs.csv `num_prunable`).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from sparsyfed import record
-from sparsyfed.analysis import names, shape
+from sparsyfed.analysis import kept, names, shape
 from sparsyfed.analysis.collect import read_table
 from sparsyfed.analysis.paper import authors_setting, paper_numbers
 from sparsyfed.analysis.render import DAGGER, Block, Cell, latex, markdown
@@ -427,22 +430,26 @@ def paper_shape(runs: pd.DataFrame) -> tuple[pd.DataFrame, list[Block]]:
 
 # ---------------------------------------------------------------- writing
 
-TABLES: dict[str, Callable[[pd.DataFrame], tuple[pd.DataFrame, list[Block]]]] = {
+TABLES: dict[str, Callable[..., tuple[pd.DataFrame, list[Block]]]] = {
     "table1": table1,
     "table2": table2,
     "paper_comparison": paper_comparison,
     "paper_shape": paper_shape,
+    "kept_weights": kept.kept_weights,
 }
+# The tidy tables a table is made from, where it needs more than runs.csv.
+INPUTS = {"kept_weights": ("runs", "layers")}
 HEADINGS = {"table1": "Table 1", "table2": "Table 2", "paper_comparison": "Comparison with the authors' numbers",
-            "paper_shape": "The shape of the results, ours against the authors' (across datasets)"}
+            "paper_shape": "The shape of the results, ours against the authors' (across datasets)",
+            "kept_weights": "Accuracy against the weights kept, ours and the authors' on one axis"}
 
 
 def write_table(name: str, tables_dir: str | Path, out_dir: str | Path) -> list[Path]:
-    """Build table `name` from `tables_dir/runs.csv`; write `<name>.csv`, `.md` and `.tex` into `out_dir`."""
+    """Build table `name` from the tidy tables in `tables_dir` (runs.csv, and `INPUTS`); write `<name>.csv`, `.md`
+    and `.tex` into `out_dir`."""
     if name not in TABLES:
         raise UserError(f"table: unknown table {name!r}; choose one of {sorted(TABLES)}")
-    runs = read_table(tables_dir, "runs")
-    tidy, blocks = TABLES[name](runs)
+    tidy, blocks = TABLES[name](*(read_table(tables_dir, t) for t in INPUTS.get(name, ("runs",))))
     return write_formats(name, tidy, blocks, HEADINGS[name], out_dir)
 
 

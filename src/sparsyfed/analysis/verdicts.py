@@ -113,3 +113,22 @@ def combine(checks: Sequence[Check]) -> tuple[str, str]:
             [f"{few} with fewer than {MIN_N} seeds"] if few else [])
         return INCONCLUSIVE, f"{tally}: {' and '.join(parts)}"
     return SUPPORTED, tally
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A claim's verdict under one choice the page shows (a window, a reading of the claim); `judged`
+    marks the choice the claim's verdict is taken under."""
+
+    label: str
+    verdict: str
+    reason: str
+    judged: bool = False
+
+    def sentence(self) -> str:
+        return f"{self.label}{', judged' if self.judged else ''}: **{self.verdict}** ({self.reason})"
+
+
+def variant(label: str, checks: Sequence[Check], judged: bool = False) -> Variant:
+    """The Variant of `checks` combined by COMBINE_RULE."""
+    return Variant(label, *combine(checks), judged)

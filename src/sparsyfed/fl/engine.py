@@ -33,7 +33,7 @@ from sparsyfed.data.base import ArrayDataset
 from sparsyfed.data.partition import Partition, lda_partition, load_partition
 from sparsyfed.data.registry import load_dataset
 from sparsyfed.errors import UserError
-from sparsyfed.fl import faults
+from sparsyfed.fl import round_hooks
 from sparsyfed.fl.checkpoint import load_checkpoint, remove_checkpoint, save_checkpoint
 from sparsyfed.fl.client import local_train
 from sparsyfed.fl.evaluate import evaluate_state
@@ -113,7 +113,7 @@ def prepare(cfg: RunConfig, method: Method) -> Setup:
     data = load_dataset(cfg.dataset, cfg.data_root)
     partition = _partition_for(cfg, data)
     model = build_model(cfg.model, data.input_shape[0], data.num_classes, method.layers(),
-                        torch.Generator().manual_seed(cfg.seed))
+                        torch.Generator().manual_seed(cfg.seed), width=cfg.width)
     try:
         macs = layer_macs(model, data.input_shape)
     except RuntimeError as exc:
@@ -199,6 +199,50 @@ def _write_tables(out_dir: Path, rows: list[dict], layer_rows: list[dict]) -> No
     write_csv(out_dir / record.LAYERS, pd.DataFrame(layer_rows, columns=list(record.LAYER_COLUMNS)))
 
 
+def round_context(s: Setup, rnd: int) -> RoundContext:
+    """The server's context of round `rnd`, with its learning rate from the schedule."""
+    cfg = s.cfg
+    lr = lr_at(rnd, cfg.lr, cfg.lr_end, cfg.lr_horizon or cfg.rounds)
+    return RoundContext(rnd, cfg.rounds, lr, cfg.seed, s.prunable)
+
+
+def measure_round(s: Setup, workers: Workers, ctx: RoundContext, clients: np.ndarray, global_state: State,
+                  new_state: State, client_rows: list[dict], train_loss: float, exponents: dict[str, float],
+                  totals: dict[str, float]) -> tuple[dict, list[dict], np.ndarray]:
+    """Step 4 of round `ctx.round`: its rounds.csv row (all but the wall time, evaluation included),
+    its layers.csv rows and the packed support of `new_state`; adds the row to the cumulative `totals`
+    in place. The engine and the Flower adapter (`sparsyfed.flower`) both measure rounds with it."""
+    cfg, data, rnd = s.cfg, s.data, ctx.round
+    row = {"round": rnd, "lr": ctx.lr, "train_loss": train_loss}
+    measured = round_metrics(global_state, new_state, client_rows, prunable=s.prunable,
+                             parameter_names=s.parameter_names, target_sparsity=s.method.target_sparsity,
+                             macs=s.macs)
+    layer_density, global_support = measured.pop("layer_density"), measured.pop("global_support")
+    layer_regrowth, dead = measured.pop("layer_regrowth_local"), measured.pop("layer_dead")
+    trained_density = measured.pop("layer_trained_density")
+    row.update(measured)
+    for col, cum in record.CUMULATIVE.items():
+        totals[cum] += row[col]
+        row[cum] = totals[cum]
+    global_state = new_state
+    acc = loss = math.nan
+    if rnd % cfg.eval_every == 0 or rnd == cfg.rounds:
+        acc, loss = evaluate_state(workers, global_state, data.test_x, data.test_y, data.normalise,
+                                   cfg.eval_batch_size)
+    row["test_acc"], row["test_loss"] = acc, loss
+    if cfg.federated_eval:
+        test_idx = torch.as_tensor(s.partition.test_indices, device=s.device)
+        local = test_idx[torch.as_tensor(clients, device=s.device)].flatten()
+        row["fed_test_acc"], _ = evaluate_state(workers, global_state, data.test_x[local], data.test_y[local],
+                                                data.normalise, cfg.eval_batch_size)
+    layer_rows = [{"round": rnd, "layer": k, "role": s.layers[k][0], "layer_type": s.layers[k][1],
+                   "numel": global_state[k].numel(), "density": d, "regrowth_local": layer_regrowth[k],
+                   "beta": exponents.get(_module(k), math.nan), "trained_density": trained_density[k],
+                   "dead_out": dead[k].dead_out, "dead_in": dead[k].dead_in, "zeros_dead": dead[k].zeros_dead}
+                  for k, d in layer_density.items()]
+    return row, layer_rows, global_support
+
+
 def run(cfg: RunConfig, method: Method, out_dir: str | Path, *, on_error: str = "raise",
         progress: bool = True) -> dict:
     """Run (or resume, or skip if complete) the federated training `cfg` with `method`, writing into `out_dir`.
@@ -242,7 +286,7 @@ def run(cfg: RunConfig, method: Method, out_dir: str | Path, *, on_error: str = 
 
 
 def _run(s: Setup, workers: Workers, out_dir: Path, progress: bool) -> dict:
-    cfg, method, data = s.cfg, s.method, s.data
+    cfg, method = s.cfg, s.method
     config = cfg.to_dict()
     ckpt = load_checkpoint(out_dir, cfg.identity(), s.device)
     if ckpt is None:
@@ -252,7 +296,6 @@ def _run(s: Setup, workers: Workers, out_dir: Path, progress: bool) -> dict:
         rows, layer_rows, wall_before = ckpt["rows"], ckpt["layer_rows"], ckpt["wall_s"]
         method.load_state_dict(ckpt["method_state"])
     train_idx = torch.as_tensor(s.partition.train_indices, device=s.device)
-    test_idx = torch.as_tensor(s.partition.test_indices, device=s.device)
     totals = {cum: (rows[-1][cum] if rows else 0.0) for cum in record.CUMULATIVE.values()}
     status, t0 = record.OK, time.perf_counter()
     label = f"{cfg.method} s={method.target_sparsity:g} alpha={cfg.alpha:g} seed={cfg.seed}"
@@ -260,9 +303,8 @@ def _run(s: Setup, workers: Workers, out_dir: Path, progress: bool) -> dict:
 
     for rnd in range(start, cfg.rounds + 1):
         round_t0 = time.perf_counter()
-        faults.inject(cfg, rnd)  # test-only (fl/faults.py): inert unless SPARSYFED_TEST_* is set
-        lr = lr_at(rnd, cfg.lr, cfg.lr_end, cfg.lr_horizon or cfg.rounds)
-        server_ctx = RoundContext(rnd, cfg.rounds, lr, cfg.seed, s.prunable)
+        round_hooks.call(cfg, rnd)  # fl/round_hooks.py: none unless a tool registers one (tests)
+        server_ctx = round_context(s, rnd)
 
         # 1. sample this round's clients
         clients = sample_clients(cfg.seed, rnd, cfg.num_clients, cfg.clients_per_round)
@@ -284,34 +326,12 @@ def _run(s: Setup, workers: Workers, out_dir: Path, progress: bool) -> dict:
         del uploads
 
         # 4. measure and evaluate
-        row = {"round": rnd, "lr": lr, "train_loss": loss_sum / max(seen, 1)}
-        measured = round_metrics(global_state, new_state, client_rows, prunable=s.prunable,
-                                 parameter_names=s.parameter_names, target_sparsity=method.target_sparsity,
-                                 macs=s.macs)
-        layer_density, global_support = measured.pop("layer_density"), measured.pop("global_support")
-        layer_regrowth, dead = measured.pop("layer_regrowth_local"), measured.pop("layer_dead")
-        trained_density = measured.pop("layer_trained_density")
-        row.update(measured)
-        for col, cum in record.CUMULATIVE.items():
-            totals[cum] += row[col]
-            row[cum] = totals[cum]
+        row, round_layer_rows, global_support = measure_round(s, workers, server_ctx, clients, global_state, new_state,
+                                                              client_rows, loss_sum / max(seen, 1), exponents, totals)
         global_state = new_state
-        acc = loss = math.nan
-        if rnd % cfg.eval_every == 0 or rnd == cfg.rounds:
-            acc, loss = evaluate_state(workers, global_state, data.test_x, data.test_y, data.normalise,
-                                       cfg.eval_batch_size)
-        row["test_acc"], row["test_loss"] = acc, loss
-        if cfg.federated_eval:
-            local = test_idx[torch.as_tensor(clients, device=s.device)].flatten()
-            row["fed_test_acc"], _ = evaluate_state(workers, global_state, data.test_x[local], data.test_y[local],
-                                                    data.normalise, cfg.eval_batch_size)
         row["round_wall_s"] = time.perf_counter() - round_t0
         rows.append(row)
-        layer_rows += [{"round": rnd, "layer": k, "role": s.layers[k][0], "layer_type": s.layers[k][1],
-                        "numel": global_state[k].numel(), "density": d, "regrowth_local": layer_regrowth[k],
-                        "beta": exponents.get(_module(k), math.nan), "trained_density": trained_density[k],
-                        "dead_out": dead[k].dead_out, "dead_in": dead[k].dead_in, "zeros_dead": dead[k].zeros_dead}
-                       for k, d in layer_density.items()]
+        layer_rows += round_layer_rows
         if rnd % cfg.mask_every == 0 or rnd == cfg.rounds:
             _save_mask(out_dir, rnd, global_support)
         bar.update(row)

@@ -76,7 +76,6 @@ class Method:
     passes to every copy at the start of each round.
     """
 
-    name: ClassVar[str] = "dense"
     Params: ClassVar[type[MethodParams]] = MethodParams
 
     def __init__(self, params: MethodParams | None = None):

@@ -4,4 +4,4 @@ from sparsyfed.methods.base import Method
 
 
 class Dense(Method):
-    name = "dense"
+    """Every hook at Method's default."""

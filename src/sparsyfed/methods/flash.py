@@ -42,7 +42,6 @@ class FlashParams(SparseParams):
 class Flash(Method):
     """FLASH. Cross-round state: the fixed mask and the per-tensor densities d_l (checkpointed)."""
 
-    name = "flash"
     Params = FlashParams
 
     def __init__(self, params: FlashParams | None = None):

@@ -16,14 +16,18 @@ Options and where they differ from the paper:
   never reached convs inside an ``nn.Sequential``; they are still globally pruned, can regrow, and are
   ranked by |w| against the other layers' |v|. ``True`` converts them too (the corrected behaviour).
 - ``activation_pruning=False`` is the paper's ablation (registry id ``sparsyfed_noact``).
-- ``exponent`` (beyond the main table): ``"fixed"`` (the paper: every layer uses ``beta``),
-  ``"spectral_mean"`` **[as the authors ran it]** or ``"spectral_layer"``: the authors' later
-  spectral exponent beta_l = 1 + mean(|v|) / sigma(|v|), one mean beta for all Powerprop layers or
-  one per layer, computed from the stored v at the start of every local session and whenever a
-  state is loaded (`sparse.spectral` says exactly when, and the deviations). ``spectral_over``:
-  mean over ``"all"`` entries (SPEC) or the ``"nonzero"`` ones. In the spectral modes the layers
-  store the shared initial draw itself as v and ``beta`` is only the fallback for a model whose
-  Powerprop layers are all zero.
+- ``exponent`` (beyond the main table): ``"fixed"`` (the paper: every layer uses ``beta``) or
+  ``"spectral"``: the authors' later spectral exponent beta_l = 1 + mean(|v|) / sigma(|v|), computed
+  from the stored v at the start of every local session and whenever a state is loaded
+  (`sparse.spectral` says exactly when, what the authors' code did and the deviations). Its
+  parameters: ``spectral_scope="layer"`` **[as the authors ran it]** (each layer its own beta_l) or
+  ``"average"`` (a variant: every layer the mean of the beta_l); ``spectral_sigma="power_iteration"``
+  **[as the authors ran it]** (their one-step estimate of sigma, biased low, from a random start
+  seeded by the received state) or ``"exact"``; ``spectral_over="all"`` **[as the authors ran it]**
+  or ``"nonzero"`` (the entries the mean runs over). With a spectral exponent the layers store the
+  shared initial draw itself as v and ``beta`` is not used; a layer pruned to all zeros computes
+  with beta 1, as in the authors' code (with activation pruning it gets no weight gradient and stays
+  zero; without, it can regrow).
 """
 
 from __future__ import annotations
@@ -38,9 +42,12 @@ from sparsyfed.models.layers import LayerFactory
 from sparsyfed.sparse.activation import MODES, ActivationPruner
 from sparsyfed.sparse.powerprop import PowerpropConv2d, PowerpropLinear
 from sparsyfed.sparse.pruning import global_magnitude_prune
-from sparsyfed.sparse.spectral import OVER, SpectralExponent
+from sparsyfed.sparse.spectral import OVER, SCOPES, SIGMAS, SpectralExponent
 
-EXPONENTS = {"fixed": None, "spectral_mean": "mean", "spectral_layer": "layer"}  # -> SpectralExponent mode
+EXPONENTS = ("fixed", "spectral")
+# exponent values before issue 18, and what they are now (both computed sigma exactly)
+RENAMED_EXPONENTS = {"spectral_mean": "spectral, spectral_scope: average, spectral_sigma: exact",
+                     "spectral_layer": "spectral, spectral_scope: layer, spectral_sigma: exact"}
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,8 @@ class SparsyFedParams(SparseParams):
     conv_threshold: str = "session"
     convert_shortcuts: bool = False
     exponent: str = "fixed"
+    spectral_scope: str = "layer"
+    spectral_sigma: str = "power_iteration"
     spectral_over: str = "all"
 
     def __post_init__(self):
@@ -64,10 +73,12 @@ class SparsyFedParams(SparseParams):
             raise UserError(f"conv_threshold: must be one of {list(MODES)}, got {self.conv_threshold!r}")
         if not isinstance(self.convert_shortcuts, bool):
             raise UserError(f"convert_shortcuts: must be true or false, got {self.convert_shortcuts!r}")
-        if self.exponent not in EXPONENTS:
-            raise UserError(f"exponent: must be one of {list(EXPONENTS)}, got {self.exponent!r}")
-        if self.spectral_over not in OVER:
-            raise UserError(f"spectral_over: must be one of {list(OVER)}, got {self.spectral_over!r}")
+        if self.exponent in RENAMED_EXPONENTS:
+            raise UserError(f"exponent: {self.exponent!r} is now exponent: {RENAMED_EXPONENTS[self.exponent]}")
+        for name, choices in (("exponent", EXPONENTS), ("spectral_scope", SCOPES), ("spectral_sigma", SIGMAS),
+                              ("spectral_over", OVER)):
+            if getattr(self, name) not in choices:
+                raise UserError(f"{name}: must be one of {list(choices)}, got {getattr(self, name)!r}")
 
 
 @dataclass(frozen=True)
@@ -81,8 +92,9 @@ class SparsyFedLayers(LayerFactory):
     params: SparsyFedParams = SparsyFedParams()
 
     def __post_init__(self):
-        mode = EXPONENTS[self.params.exponent]
-        rule = None if mode is None else SpectralExponent(mode, self.params.spectral_over, self.params.beta)
+        p = self.params
+        spectral = p.exponent == "spectral"
+        rule = SpectralExponent(p.spectral_scope, p.spectral_sigma, p.spectral_over) if spectral else None
         object.__setattr__(self, "_exponent", rule)
 
     def _powerprop_args(self) -> dict:
@@ -121,7 +133,6 @@ def spectral_exponents(model: nn.Module) -> list[SpectralExponent]:
 
 
 class SparsyFed(Method):
-    name = "sparsyfed"
     Params = SparsyFedParams
 
     def layers(self) -> LayerFactory:

@@ -13,7 +13,6 @@ from sparsyfed.sparse.pruning import global_magnitude_prune
 class TopK(Method):
     """Plain layers; `postprocess_upload` keeps the (1 - s) P largest-|w| prunable entries."""
 
-    name = "topk"
     Params = SparseParams
 
     def postprocess_upload(self, state: State, ctx: RoundContext) -> State:

@@ -63,7 +63,6 @@ class ZeroFLLayers(LayerFactory):
 
 
 class ZeroFL(Method):
-    name = "zerofl"
     Params = ZeroFLParams
 
     def layers(self) -> LayerFactory:

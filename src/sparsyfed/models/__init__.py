@@ -1,4 +1,5 @@
-"""Models by id (declared in `sparsyfed.catalog`). Every builder takes (in_channels, num_classes, layers)."""
+"""Models by id (declared in `sparsyfed.catalog`). Every builder takes (in_channels, num_classes, layers), and
+the project's builders a `width` multiplier of their channel counts too (`models.width`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import torch
 from torch import nn
 
 from sparsyfed import catalog
+from sparsyfed.errors import UserError
 from sparsyfed.models.init import init_model_
 from sparsyfed.models.layers import PLAIN, ROLES, LayerFactory
 
@@ -31,14 +33,23 @@ class _RoleRecorder:
 
 
 def build_model(name: str, in_channels: int, num_classes: int, layers: LayerFactory = PLAIN,
-                generator: torch.Generator | None = None) -> nn.Module:
-    """Build model `name` with the method's layers and the shared initialisation (SPEC section 1).
+                generator: torch.Generator | None = None, width: float = 1.0) -> nn.Module:
+    """Build model `name` with the method's layers and the shared initialisation (SPEC section 1), its
+    channel counts times `width` (1: the builder's own model, built by the very same call as before widths).
 
     The model carries `layer_roles` (prunable key -> role it was built for, see `models.layers`).
     """
     builder = catalog.load(catalog.model(name).builder)
     recorder = _RoleRecorder(layers)
-    model = builder(in_channels, num_classes, recorder)
+    if width == 1.0:
+        model = builder(in_channels, num_classes, recorder)
+    else:
+        try:
+            model = builder(in_channels, num_classes, recorder, width=width)
+        except TypeError as exc:
+            if "width" not in str(exc):
+                raise
+            raise UserError(f"width: model {name!r} takes no width multiplier; use width 1") from None
     model.layer_roles = {f"{n}.weight": recorder.roles[id(m)] for n, m in model.named_modules()
                          if id(m) in recorder.roles}
     return init_model_(model, generator)

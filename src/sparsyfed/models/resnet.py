@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from torch import nn
 
 from sparsyfed.models.layers import PLAIN, LayerFactory
+from sparsyfed.models.width import scaled_all
 
 
 class BasicBlock(nn.Module):
@@ -32,11 +33,14 @@ class BasicBlock(nn.Module):
         return (out + self.shortcut(x)).relu()
 
 
+WIDTHS_18 = (64, 128, 256, 512)  # ResNet-18's stage widths at width 1
+
+
 @dataclass(frozen=True)
 class ResNetConfig:
     in_channels: int
     num_classes: int
-    widths: tuple[int, ...] = (64, 128, 256, 512)
+    widths: tuple[int, ...] = WIDTHS_18
     blocks: tuple[int, ...] = (2, 2, 2, 2)
     stem_kernel: int = 3  # 3x3 stride 1 for CIFAR; 7x7 stride 2 + max-pool for Speech Commands
     stem_stride: int = 1
@@ -70,21 +74,29 @@ def _resnet(cfg: ResNetConfig, layers: LayerFactory) -> ResNet:
     return ResNet(cfg, layers)
 
 
-def resnet18_cifar(in_channels: int, num_classes: int, layers: LayerFactory = PLAIN) -> ResNet:
-    """ResNet-18 for 32x32 images: 3x3 stride-1 first conv, no max-pool (11,164,352 prunable for 10 classes)."""
-    return _resnet(ResNetConfig(in_channels, num_classes), layers)
+def resnet18_cifar(in_channels: int, num_classes: int, layers: LayerFactory = PLAIN, width: float = 1.0) -> ResNet:
+    """ResNet-18 for 32x32 images: 3x3 stride-1 first conv, no max-pool (11,164,352 prunable for 10 classes).
+    Any input of at least 8x8 fits (global pooling), e.g. Fashion-MNIST's 1 x 28 x 28."""
+    return _resnet(ResNetConfig(in_channels, num_classes, widths=scaled_all(WIDTHS_18, width)), layers)
 
 
-def resnet18_speech(in_channels: int, num_classes: int, layers: LayerFactory = PLAIN) -> ResNet:
+def resnet18_speech(in_channels: int, num_classes: int, layers: LayerFactory = PLAIN, width: float = 1.0) -> ResNet:
     """ResNet-18 for Speech Commands (1 x 1 x 8000 input): 7x7 stride-2 first conv, max-pool, fc 512 -> classes."""
-    return _resnet(ResNetConfig(in_channels, num_classes, stem_kernel=7, stem_stride=2, stem_maxpool=True), layers)
+    return _resnet(ResNetConfig(in_channels, num_classes, widths=scaled_all(WIDTHS_18, width), stem_kernel=7,
+                                stem_stride=2, stem_maxpool=True), layers)
 
 
-def resnet_small(in_channels: int, num_classes: int, layers: LayerFactory = PLAIN) -> ResNet:
+WIDTHS_SMALL = (16, 32, 64)  # resnet_small's stage widths at width 1
+
+
+def resnet_small(in_channels: int, num_classes: int, layers: LayerFactory = PLAIN, width: float = 1.0) -> ResNet:
     """A miniature of the paper's ResNet for CPUs: widths 16/32/64, one block per stage, 1x1 shortcuts,
     3x3 stride-2 first conv (a 28x28 input is 14x14 after the stem: 3x faster on two cores).
 
     Not the paper's model (SPEC section 3); chosen so that no single layer dominates the weight
-    count, which would make global magnitude pruning collapse that layer at high sparsity.
+    count, which would make global magnitude pruning collapse that layer at high sparsity. `width` scales
+    the stage widths: 77,072 prunable weights for 1-channel inputs and 10 classes at width 1, 306,720 at 2,
+    1,223,744 at 4 (tests/models/test_width.py).
     """
-    return _resnet(ResNetConfig(in_channels, num_classes, widths=(16, 32, 64), blocks=(1, 1, 1), stem_stride=2), layers)
+    return _resnet(ResNetConfig(in_channels, num_classes, widths=scaled_all(WIDTHS_SMALL, width), blocks=(1, 1, 1),
+                                stem_stride=2), layers)

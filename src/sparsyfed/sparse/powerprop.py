@@ -120,7 +120,8 @@ class _PowerpropMixin:
         return self.training and self.pruner is not None
 
     def extra_repr(self) -> str:
-        extra = f", beta={self.beta}" if self.exponent is None else f", beta=spectral_{self.exponent.mode}"
+        rule = self.exponent
+        extra = f", beta={self.beta}" if rule is None else f", beta=spectral({rule.scope}, sigma={rule.sigma})"
         if self.pruner is not None:
             extra += f", activation_pruning={self.pruner.mode}"
         return super().extra_repr() + extra

@@ -17,9 +17,10 @@ FIGURES = (
     "mask_iou",
     "partitions",
     "relative_accuracy_vs_authors",
+    "accuracy_vs_kept_weights",
 )
 # Figures of the experiments beside the grid (from an experiment's tidy tables, not the grid's).
-EXPERIMENT_FIGURES = ("beta_sensitivity",)
+EXPERIMENT_FIGURES = ("beta_sensitivity", "capacity_trend")
 
 
 def make_figure(name: str, tables_dir: str | Path, out_dir: str | Path) -> list[Path]:

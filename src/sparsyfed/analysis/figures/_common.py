@@ -64,3 +64,13 @@ def round_axis(ax) -> None:
 
 def ok_runs(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[frame["status"] == record.OK] if "status" in frame.columns else frame
+
+
+def mean_std_line(ax, line: pd.DataFrame, method: str, floor: float | None = None, **kw) -> None:
+    """One method's per-round mean (`round_stats` rows, sorted by round) with its ± std band (ddof = 1; no
+    band where one seed finished); `floor` clips the band's lower edge (e.g. 0 for counts)."""
+    std = line["std"].fillna(0.0)
+    low = line["mean"] - std
+    ax.plot(line["round"], line["mean"], label=names.method_name(method), **style.line_kw(method, len(line)), **kw)
+    ax.fill_between(line["round"], low if floor is None else low.clip(lower=floor), line["mean"] + std,
+                    color=style.color(method), alpha=style.BAND_ALPHA, lw=0)

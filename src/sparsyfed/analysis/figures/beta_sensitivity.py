@@ -6,9 +6,10 @@ local training, per client and round, mean over rounds 2–T) of SparsyFed again
 exponent β, at one dataset, LDA α and target sparsity (one row of panels per such cell). Points:
 mean over seeds with the 95 % Student-t interval of the mean (no bar for one seed); β = 1 is plain
 weights (Powerprop off); the dotted line marks the paper's β = 1.25; the β axis is logarithmic.
-Spectral exponents (diamonds) are drawn at the β their clients trained with (layers.csv `beta`, mean
-over rounds; the horizontal bar spans its range over rounds and layers). Only runs that finished
-are drawn.
+Spectral exponents (one marker per variant: as the authors ran it, per layer with their one-step σ,
+a diamond) are drawn at the β their clients trained with (layers.csv `beta`, mean over rounds and
+layers; the horizontal bar spans its range over rounds and layers). Only runs that finished are
+drawn.
 
 Reads the beta sweep's `runs.csv`, `rounds.csv` and `layers.csv` (`sparsyfed collect --variants`);
 writes `beta_sensitivity.pdf` and `.png`.
@@ -21,15 +22,24 @@ from pathlib import Path
 import numpy as np
 from matplotlib.ticker import NullLocator
 
+from sparsyfed import catalog
 from sparsyfed.analysis import names, style
 from sparsyfed.analysis.collect import read_table
-from sparsyfed.analysis.experiments import CELL, REFERENCE_BETA, STEADY_FROM_ROUND, beta_sensitivity_frame
+from sparsyfed.analysis.experiments import (
+    CELL,
+    REFERENCE_BETA,
+    STEADY_FROM_ROUND,
+    beta_sensitivity_frame,
+    exponent_name,
+)
 from sparsyfed.analysis.figures._common import no_data, panel_title
 from sparsyfed.analysis.stats import CI_LEVEL, n_range_note
 
 NAME = "beta_sensitivity"
 PROPOSED = "sparsyfed"
-SPECTRAL = "sparsyfed_spectral"  # colour and marker of the spectral exponent
+SPECTRAL = "sparsyfed_spectral"  # colour of the spectral exponents
+# marker of each spectral variant, in catalog order (the as-ran one first); others get the last
+SPECTRAL_MARKERS = dict(zip(catalog.ids(catalog.SPECTRAL_VARIANTS), ("D", "P", "s", "X"), strict=False))
 PANELS = (("acc", "final test accuracy (%)"), ("sparsity", "final global sparsity (%)"),
           ("regrowth", f"regrowth (weights / client, rounds {STEADY_FROM_ROUND}–T)"))
 
@@ -69,9 +79,10 @@ def make(tables_dir: str | Path, out_dir: str | Path) -> list[Path]:
                 for _, r in spectral.iterrows():
                     m, e = _errors(spectral.loc[[r.name]], value)
                     xerr = [[r["beta"] - r["beta_min"]], [r["beta_max"] - r["beta"]]]
-                    ax.errorbar([r["beta"]], m, yerr=e, xerr=xerr, color=style.color(SPECTRAL), marker="D", ms=5,
-                                lw=0, elinewidth=1.2, capsize=2.5, clip_on=False,
-                                label=f"{r['exponent'].replace('_', ' ')} (β ≈ {r['beta']:.3f})")
+                    ax.errorbar([r["beta"]], m, yerr=e, xerr=xerr, color=style.color(SPECTRAL),
+                                marker=SPECTRAL_MARKERS.get(r["exponent"], "X"), ms=5, lw=0, elinewidth=1.2,
+                                capsize=2.5, clip_on=False,
+                                label=f"{exponent_name(r['exponent'])} (β ≈ {r['beta']:.3f})")
                 ax.axvline(REFERENCE_BETA, color="0.5", ls=":", lw=1.0, label=f"paper's β = {REFERENCE_BETA:g}")
                 if value == "sparsity":
                     ax.axhline(100 * s, **style.TARGET_LINE, label="target sparsity")

@@ -19,6 +19,7 @@ from sparsyfed.analysis.collect import read_table
 from sparsyfed.analysis.figures._common import (
     legend_below,
     mark_empty,
+    mean_std_line,
     no_data,
     ok_runs,
     panel_title,
@@ -54,12 +55,7 @@ def make(tables_dir: str | Path, out_dir: str | Path) -> list[Path]:
                 # on top: visible where a method sits on it
                 ax.axhline(100 * s, label="target sparsity", zorder=3, **style.TARGET_LINE)
                 for method in names.order_methods(panel["method"]):
-                    line = panel[panel["method"] == method].sort_values("round")
-                    ax.plot(line["round"], line["mean"], label=names.method_name(method),
-                            **style.line_kw(method, len(line)))
-                    ax.fill_between(line["round"], line["mean"] - line["std"].fillna(0.0),
-                                    line["mean"] + line["std"].fillna(0.0), color=style.color(method),
-                                    alpha=style.BAND_ALPHA, lw=0)
+                    mean_std_line(ax, panel[panel["method"] == method].sort_values("round"), method)
                 ax.set_title(title)
                 round_axis(ax)
                 ax.set_ylabel("global sparsity (%)")

@@ -1,29 +1,40 @@
-"""Test-only fault injection (fl/faults.py): a crash of chosen runs in a chosen round, a delay per round."""
+"""The faults the SLURM tests inject (tests/hooks/injected_faults.py), through the engine's round hooks
+(sparsyfed.fl.round_hooks): a crash of chosen runs in a chosen round, a delay per round."""
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
+import injected_faults
 import pandas as pd
 import pytest
+from injected_faults import CRASH, DELAY, InjectedCrash, inject, parse_crash, parse_delay
 
 from sparsyfed.config import RunConfig, load_config
 from sparsyfed.errors import UserError
-from sparsyfed.fl import faults
-from sparsyfed.fl.faults import (
-    CRASH,
-    DELAY,
-    InjectedCrash,
-    inject,
-    parse_crash,
-    parse_delay,
-)
+from sparsyfed.fl import round_hooks
 from sparsyfed.runner import run
+
+HERE = Path(__file__).resolve().parent
+
+
+@pytest.fixture(autouse=True)
+def only_this_hook(monkeypatch):
+    """Importing injected_faults registered its hook for the whole process: each test here sees exactly
+    that hook, every other test none."""
+    monkeypatch.setattr(round_hooks, "HOOKS", [inject])
+    yield
+    if inject in round_hooks.HOOKS:  # pragma: no cover (monkeypatch restores the list it replaced)
+        round_hooks.HOOKS.remove(inject)
 
 
 @pytest.fixture
 def sleeps(monkeypatch):
-    """The seconds each time.sleep of fl/faults.py was asked for (nothing sleeps)."""
+    """The seconds each sleep of injected_faults was asked for (nothing sleeps)."""
     calls = []
-    monkeypatch.setattr(faults.time, "sleep", calls.append)
+    monkeypatch.setattr(injected_faults, "sleep", calls.append)
     return calls
 
 
@@ -88,3 +99,23 @@ def test_a_crashed_run_is_recorded_as_failed(tiny_run, tmp_path, monkeypatch, sl
         run(load_config(None, tiny_run + ["method=topk"]), tmp_path / "raise", progress=False)
     other = run(load_config(None, tiny_run + ["method=dense"]), tmp_path / "other", progress=False)
     assert other["status"] == "ok"
+
+
+def test_sparsyfed_run_loads_the_hooks_the_environment_names(tmp_path, tiny_run):
+    """`sparsyfed run` in its own process: SPARSYFED_HOOKS names the module, PYTHONPATH finds it, the crash
+    stops the run; a name that does not import is one line naming the variable, exit 2."""
+    env = {**os.environ, "PYTHONPATH": str(HERE), round_hooks.ENV: "injected_faults",
+           CRASH: "method=topk,round=2"}
+    cmd = [sys.executable, "-m", "sparsyfed.cli", "run", "--set", *tiny_run, "method=topk", "--quiet",
+           "--record-failure", "--out", str(tmp_path / "run")]
+    result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["status"] == "failed" and "InjectedCrash" in summary["error"]
+
+    env[round_hooks.ENV] = "no_such_hooks"
+    cmd[cmd.index("--out") + 1] = str(tmp_path / "other")
+    result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 2 and round_hooks.ENV in result.stderr and "no_such_hooks" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert not (tmp_path / "other" / "summary.json").exists()

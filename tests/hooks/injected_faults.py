@@ -1,6 +1,8 @@
-"""Test-only fault injection into the round loop, inert unless an environment variable asks for it.
+"""Faults injected into runs, for the tests: a round hook (sparsyfed.fl.round_hooks) that this module registers
+when imported, inert unless an environment variable asks for it.
 
-Tests of a grid on a real scheduler (tests/slurm/) need runs that misbehave on purpose:
+Tests of a grid on a real scheduler (tests/slurm/) need runs that misbehave on purpose. With this folder on
+PYTHONPATH and SPARSYFED_HOOKS=injected_faults, every `sparsyfed run` imports this module, and then:
 
     SPARSYFED_TEST_CRASH="method=zerofl,sparsity=0.99,round=1"
         every run matching all the given settings raises `InjectedCrash` (a RuntimeError) at the
@@ -16,12 +18,13 @@ Unset or empty: nothing happens.
 from __future__ import annotations
 
 import os
-import time
+from time import sleep
 
 import yaml
 
 from sparsyfed.config import RunConfig
 from sparsyfed.errors import UserError
+from sparsyfed.fl import round_hooks
 
 CRASH = "SPARSYFED_TEST_CRASH"
 DELAY = "SPARSYFED_TEST_ROUND_DELAY"
@@ -62,9 +65,13 @@ def inject(cfg: RunConfig, rnd: int) -> None:
     """Delay and/or crash round `rnd` of the run `cfg` as the environment asks (see above)."""
     delay = os.environ.get(DELAY, "").strip()
     if delay:
-        time.sleep(parse_delay(delay))
+        sleep(parse_delay(delay))
     spec = os.environ.get(CRASH, "").strip()
     if spec:
         crash_round, settings = parse_crash(spec)
         if rnd == crash_round and all(getattr(cfg, key) == value for key, value in settings.items()):
             raise InjectedCrash(f"crash injected by {CRASH}={spec!r} in round {rnd}")
+
+
+if inject not in round_hooks.HOOKS:
+    round_hooks.HOOKS.append(inject)

@@ -1,0 +1,1 @@
+"""SparsyFed and its baselines as a Flower app: the components of `sparsyfed.flower`."""

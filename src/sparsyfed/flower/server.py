@@ -1,0 +1,63 @@
+"""The ServerApp: one run of the project's settings through `MethodStrategy`, its tables written as the
+engine writes them (rounds.csv, layers.csv, masks/ in the run config's `out` folder).
+
+`run_on_grid(grid, cfg)` is the whole server side for any Grid (a ServerApp's `main`, a test's).
+"""
+
+from __future__ import annotations
+
+from logging import INFO
+from pathlib import Path
+
+import torch
+from flwr.app import ArrayRecord, Context
+from flwr.serverapp import Grid, ServerApp
+from flwr.supercore import log
+
+from sparsyfed.config import RunConfig
+from sparsyfed.fl.engine import _save_mask, _write_tables, prepare
+from sparsyfed.fl.workers import Workers, thread_plan
+from sparsyfed.flower.settings import run_config_from
+from sparsyfed.flower.strategy import MethodStrategy
+from sparsyfed.io import make_dir
+from sparsyfed.methods import make_method
+
+
+def run_on_grid(grid: Grid, cfg: RunConfig, *, timeout: float = 3600.0, node_wait_s: float = 60.0) -> MethodStrategy:
+    """Run `cfg` on the nodes of `grid` (one per client, `partition-id` = client id); returns the strategy,
+    which holds the rounds' rows. `timeout`: seconds to wait for a round's replies; `node_wait_s`: for
+    the SuperNodes to connect."""
+    setup = prepare(cfg, make_method(cfg.method, cfg.sparsity, cfg.method_params))
+    replicas, intra_op = thread_plan(cfg.threads, setup.device, cfg.clients_per_round)
+    caller_threads = torch.get_num_threads()
+    torch.set_num_threads(intra_op)
+    try:
+        with Workers(setup.model, setup.method, replicas) as workers:
+            strategy = MethodStrategy(setup, workers, node_wait_s=node_wait_s)
+            strategy.start(grid, ArrayRecord.from_torch_state_dict(setup.initial_state), num_rounds=cfg.rounds,
+                           timeout=timeout)
+    finally:
+        torch.set_num_threads(caller_threads)
+    return strategy
+
+
+def write_outputs(strategy: MethodStrategy, out_dir: str | Path) -> Path:
+    """rounds.csv, layers.csv and masks/ of the run, as the engine writes them, into `out_dir`."""
+    out_dir = Path(out_dir)
+    make_dir(out_dir)
+    _write_tables(out_dir, strategy.rows, strategy.layer_rows)
+    for rnd, support in strategy.masks.items():
+        _save_mask(out_dir, rnd, support)
+    return out_dir
+
+
+server_app = ServerApp()
+
+
+@server_app.main()
+def main(grid: Grid, context: Context) -> None:
+    """Read the run's settings from the run config (`settings.run_config_from`), run, write the tables."""
+    strategy = run_on_grid(grid, run_config_from(context.run_config))
+    out = str(context.run_config.get("out", ""))
+    if out:
+        log(INFO, "sparsyfed: rounds.csv, layers.csv and masks/ in %s", write_outputs(strategy, out).resolve())
