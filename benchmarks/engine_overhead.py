@@ -44,8 +44,8 @@ from sparsyfed.config import load_config
 from sparsyfed.data.partition import lda_partition
 from sparsyfed.data.registry import load_dataset
 from sparsyfed.fl import engine
-from sparsyfed.fl.engine import memory_format, to_layout
 from sparsyfed.fl.evaluate import evaluate
+from sparsyfed.fl.layout import memory_format, to_layout
 from sparsyfed.fl.schedule import client_seed, lr_at, sample_clients
 from sparsyfed.models import build_model
 from sparsyfed.models.layers import PLAIN

@@ -20,8 +20,8 @@ import torch
 from _common import device_of, machine, median, set_threads, timed
 
 from sparsyfed.data.registry import load_dataset
-from sparsyfed.fl.engine import memory_format, to_layout
 from sparsyfed.fl.evaluate import evaluate
+from sparsyfed.fl.layout import memory_format, to_layout
 from sparsyfed.models import build_model
 
 

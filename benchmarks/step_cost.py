@@ -32,7 +32,7 @@ from _common import device_of, machine, median, set_threads, sync
 from torch.nn import functional as F
 
 from sparsyfed.fl.client import sgd_step
-from sparsyfed.fl.engine import memory_format, to_layout
+from sparsyfed.fl.layout import memory_format, to_layout
 from sparsyfed.methods import make_method
 from sparsyfed.methods.base import RoundContext
 from sparsyfed.models import build_model, prunable_keys

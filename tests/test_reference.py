@@ -21,7 +21,7 @@ import yaml
 
 from sparsyfed import record
 from sparsyfed.analysis.collect import collect, read_table
-from sparsyfed.analysis.commands import PAPER_FIGURE_FILES
+from sparsyfed.analysis.outputs import PAPER_FIGURE_FILES
 from sparsyfed.analysis.reference import DIFFERS as FILE_DIFFERS
 from sparsyfed.analysis.reference import EQUAL, MISSING, NOT_SHIPPED, compare, pack, review
 from sparsyfed.cli import main

@@ -181,6 +181,15 @@ def with_role(*roles: str) -> tuple[str, ...]:
     return tuple(m.id for m in METHODS if m.role in roles)
 
 
+def variant_of(method_id: str, **fixed: Any) -> str:
+    """The id of the entry that runs `method_id`'s class with exactly `fixed` set (e.g. the ablation)."""
+    base = method(method_id)
+    for entry in METHODS:
+        if entry.cls == base.cls and entry.fixed == fixed:
+            return entry.id
+    raise UserError(f"method: no variant of {method_id!r} with {fixed} in catalog.METHODS")
+
+
 def load(target: str) -> Any:
     """Import ``"module:attribute"`` and return the attribute."""
     module, _, attribute = target.partition(":")

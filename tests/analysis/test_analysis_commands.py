@@ -5,8 +5,9 @@ import argparse
 import pandas as pd
 import pytest
 
-from sparsyfed.analysis.commands import TABLE_NAMES, register
+from sparsyfed.analysis.commands import register
 from sparsyfed.analysis.figures import FIGURES
+from sparsyfed.analysis.outputs import TABLE_NAMES
 from sparsyfed.errors import UserError
 
 

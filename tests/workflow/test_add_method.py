@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from sparsyfed import catalog
 from sparsyfed.analysis.figures import FIGURES
 
 REPO = Path(__file__).resolve().parents[2]
@@ -115,7 +116,8 @@ def test_a_method_added_by_the_readme_recipe_reaches_every_output(tmp_path):
 @pytest.mark.parametrize("block", [0, 1, 2])
 def test_the_recipe_blocks_are_what_the_package_expects(block):
     """Fast checks of the blocks alone: the module defines the class the catalogue line names, the
-    catalogue line is one MethodEntry, the schema part names the same id."""
+    catalogue line is one MethodEntry, the schema part names the same id and lists every id the schema
+    and the catalogue have."""
     module, entry, schema_part = recipe()
     if block == 0:
         assert "class LayerwiseTopK(Method)" in module and module.startswith("# src/sparsyfed/methods/")
@@ -124,5 +126,8 @@ def test_the_recipe_blocks_are_what_the_package_expects(block):
                                         '"sparsyfed.methods.layerwise_topk:LayerwiseTopK"')
     else:
         part = yaml.safe_load(schema_part)
-        assert "layerwise_topk" in part["$defs"]["method_id"]["enum"]
+        schema = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
+        # the enum as the schema has it now, plus the new id: the recipe has not drifted from the code
+        assert part["$defs"]["method_id"]["enum"] == schema["$defs"]["method_id"]["enum"] + ["layerwise_topk"]
+        assert sorted(schema["$defs"]["method_id"]["enum"]) == sorted(catalog.ids(catalog.METHODS))
         assert "layerwise_topk" in part["properties"]["method_params"]["properties"]

@@ -13,7 +13,7 @@ import sys
 
 from test_workflow import CONFIGS, job_counts, snakemake
 
-from sparsyfed.analysis.commands import PAPER_FIGURE_FILES
+from sparsyfed.analysis.outputs import PAPER_FIGURE_FILES
 
 
 def test_review_target_rebuilds_the_reference_without_torch(tiny_reference, tmp_path):

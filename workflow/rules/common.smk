@@ -13,7 +13,7 @@ from snakemake.utils import validate
 
 from sparsyfed import record
 from sparsyfed.analysis.collect import table_files
-from sparsyfed.analysis.commands import (
+from sparsyfed.analysis.outputs import (
     FIGURE_FORMATS,
     REPORT,
     TABLE_FORMATS,

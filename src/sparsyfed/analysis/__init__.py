@@ -12,7 +12,13 @@ Stages, one owner each:
     layers.py     per-layer regrowth from layers.csv (claim 2)
     experiments.py  the experiments beside the grid: the beta sweep's and the corrected behaviours'
                   tables (figures/beta_sensitivity.py draws the sweep), from `collect --variants` tables
-    commands.py   the `sparsyfed collect | table | figure | claims` subcommands
+    windows.py    the round windows claims 4 and 5 are judged on; claims_context.py: why a verdict is what it is
+    kept.py       every cell, ours and the authors', against the prunable weights kept
+    capacity.py   the capacity ladder's claims per width and its trend (trend.py: the regression)
+    agreement.py  this grid's comparisons against a reference grid's, with null grids for scale
+    report.py     the report page; reference.py: pack a finished grid into reference/ and review it
+    outputs.py    the name and formats of every table, figure and page (what the CLI, rules and review list)
+    commands.py   the analysis subcommands of the CLI
 Display names live in `names.py`, plotting style in `style.py` + `sparsyfed.mplstyle`, the
 authors' numbers in `paper_numbers.csv` (read through `paper.py`).
 """

@@ -61,7 +61,7 @@ NEGLIGIBLE_DROP_PP = 2.0
 # Claim 2: regrowth about 200 x smaller; judged at the sparsity of the authors' plot.
 REGROWTH_SPARSITY = 0.95
 REGROWTH_MIN_RATIO = 100.0
-REGROWTH_BASELINES = ("topk", "zerofl")
+REGROWTH_BASELINES = paper.REGROWTH_BASELINES
 REGROWTH_COLUMN = "regrowth_local"
 # Claim 3: SparsyFed beats every baseline at strong heterogeneity.
 CLAIM3_ALPHA = 0.1
@@ -74,7 +74,7 @@ CLAIM5_ALPHA = 0.1
 CLAIM5_SPARSITY = 0.9
 SPARSITY_TOL_PP = 1.0
 WELL_BELOW_PP = 5.0
-FALL_BELOW = ("topk", "zerofl")
+FALL_BELOW = paper.FALL_BELOW
 # Claim 2's per-round regrowth: rounds from here to the last one.
 STEADY_FROM_ROUND = FIRST_STEADY_ROUND
 
@@ -124,16 +124,16 @@ TEST1 = ("paired t over seeds of d = dense − SparsyFed final test accuracy (pp
 
 
 def claim1(runs: pd.DataFrame, authors: pd.DataFrame) -> ClaimResult:
-    a_sf = of_method(authors.dropna(subset=["sparsity"]), "sparsyfed", CLAIM1_SPARSITY)
-    a = a_sf.merge(of_method(authors, "dense"), on=["dataset", "alpha"], suffixes=("_sf", "_dense"))
+    a_sf = of_method(authors.dropna(subset=["sparsity"]), names.PROPOSED, CLAIM1_SPARSITY)
+    a = a_sf.merge(of_method(authors, names.REFERENCE), on=["dataset", "alpha"], suffixes=("_sf", "_dense"))
     authors_text = "; ".join(f"{where(r.dataset, r.alpha)}: {r.acc_mean_dense:.2f} → {r.acc_mean_sf:.2f} "
                              f"({r.acc_mean_sf - r.acc_mean_dense:+.2f} pp)" for r in a.itertuples())
     args = (1, CLAIM1, RULE1, TEST1, authors_text)
-    cells = cell_keys(of_method(runs, "sparsyfed", CLAIM1_SPARSITY), ["dataset", "alpha"]) if len(runs) else []
+    cells = cell_keys(of_method(runs, names.PROPOSED, CLAIM1_SPARSITY), ["dataset", "alpha"]) if len(runs) else []
     if not cells:
         return _untestable(*args, f"no SparsyFed run at {pct(CLAIM1_SPARSITY)}")
     acc = ok_values(runs, "final_test_acc", 100.0)
-    sf, dense = of_method(acc, "sparsyfed", CLAIM1_SPARSITY), of_method(acc, "dense")
+    sf, dense = of_method(acc, names.PROPOSED, CLAIM1_SPARSITY), of_method(acc, names.REFERENCE)
     checks = [Check(where(d, a), "dense − SparsyFed", "paired t",
                     paired_interval(in_cell(dense, ["dataset", "alpha"], (d, a)),
                                     in_cell(sf, ["dataset", "alpha"], (d, a)), ["dataset", "alpha"],
@@ -158,7 +158,7 @@ TEST2 = (f"paired t over seeds of d = baseline − {REGROWTH_MIN_RATIO:g} × Spa
 
 def _regrowth_origin(layers: pd.DataFrame) -> list[str]:
     """Lines saying which kinds of layer SparsyFed's regrowth comes from, per cell at the judged sparsity."""
-    sf = of_method(layers, "sparsyfed", REGROWTH_SPARSITY)
+    sf = of_method(layers, names.PROPOSED, REGROWTH_SPARSITY)
     if sf.empty:
         return []
     kinds = layer_stats.regrowth_by_kind(sf, STEADY_FROM_ROUND)
@@ -182,11 +182,11 @@ def _regrowth_origin(layers: pd.DataFrame) -> list[str]:
 def _regrowth_shown(logged: pd.DataFrame, layers: pd.DataFrame, plain: pd.DataFrame) -> list[str]:
     """Per sparsity and cell: regrowth as logged, the ratio of means and, when layers.csv allows, regrowth
     without the layers SparsyFed keeps plain (the same layers dropped from every method)."""
-    by, methods = ["dataset", "alpha", "sparsity"], ("sparsyfed",) + REGROWTH_BASELINES
+    by, methods = ["dataset", "alpha", "sparsity"], (names.PROPOSED,) + REGROWTH_BASELINES
     without = layer_stats.run_regrowth(layers, STEADY_FROM_ROUND, plain) if len(plain) else None
     shown = []
-    for s in names.order_sparsities(logged.loc[logged["method"] != "dense", "sparsity"]):
-        for d, a in cell_keys(of_method(logged, "sparsyfed", s), ["dataset", "alpha"]):
+    for s in names.order_sparsities(logged.loc[logged["method"] != names.REFERENCE, "sparsity"]):
+        for d, a in cell_keys(of_method(logged, names.PROPOSED, s), ["dataset", "alpha"]):
             means = {m: in_cell(of_method(logged, m), by, (d, a, s))[REGROWTH_COLUMN].mean() for m in methods}
             text = "as logged: " + ", ".join(f"{names.method_name(m)} {v:,.1f}" for m, v in means.items()
                                              if np.isfinite(v))
@@ -217,8 +217,8 @@ NO_LAYER_REGROWTH = ("layers.csv has no per-layer regrowth (columns role, layer_
 
 
 def claim2(runs: pd.DataFrame, rounds: pd.DataFrame, layers: pd.DataFrame) -> ClaimResult:
-    lo, hi = paper.REGROWTH_LOG10["sparsyfed"]
-    zlo, zhi = paper.REGROWTH_LOG10["zerofl"]
+    lo, hi = paper.REGROWTH_LOG10[names.PROPOSED]
+    zlo, zhi = paper.REGROWTH_LOG10[paper.REGROWTH_PLOT_BASELINE]
     authors_text = (f"about {paper.REGROWTH_RATIO:g} ×; CIFAR-100, 95 %: ZeroFL 10^{zlo:g}–10^{zhi:g} weights per "
                     f"round, SparsyFed 10^{lo:g}–10^{hi:g} (read off the authors' log-scale plot of "
                     f"{REGROWTH_COLUMN}; their SparsyFed kept the ResNet shortcut convs plain, as ours does by "
@@ -226,14 +226,14 @@ def claim2(runs: pd.DataFrame, rounds: pd.DataFrame, layers: pd.DataFrame) -> Cl
     args = (2, CLAIM2, RULE2, TEST2, authors_text)
     if rounds.empty or REGROWTH_COLUMN not in rounds.columns:
         return _untestable(*args, f"rounds.csv has no {REGROWTH_COLUMN} column")
-    cells = cell_keys(of_method(runs, "sparsyfed", REGROWTH_SPARSITY), ["dataset", "alpha"])
+    cells = cell_keys(of_method(runs, names.PROPOSED, REGROWTH_SPARSITY), ["dataset", "alpha"])
     if not cells:
         return _untestable(*args, f"no SparsyFed run at {pct(REGROWTH_SPARSITY)} (the authors' plot)")
     logged = run_means(rounds, REGROWTH_COLUMN, STEADY_FROM_ROUND)
     by = ["dataset", "alpha", "sparsity"]
     checks = []
     for d, a in cells:
-        sf = in_cell(of_method(logged, "sparsyfed"), by, (d, a, REGROWTH_SPARSITY))
+        sf = in_cell(of_method(logged, names.PROPOSED), by, (d, a, REGROWTH_SPARSITY))
         for base in REGROWTH_BASELINES:
             if in_cell(of_method(runs, base, REGROWTH_SPARSITY, a), ["dataset"], (d,)).empty:
                 continue
@@ -296,7 +296,7 @@ def _authors_wins(authors: pd.DataFrame) -> str:
     cells = at[["dataset", "sparsity"]].drop_duplicates()
     for r in cells.itertuples():
         g = at[(at["dataset"] == r.dataset) & (at["sparsity"] == r.sparsity)]
-        sf = g.loc[g["method"] == "sparsyfed", "acc_mean"]
+        sf = g.loc[g["method"] == names.PROPOSED, "acc_mean"]
         base = g[g["method"].isin(names.BASELINES)]
         if sf.empty or base.empty:
             continue
@@ -311,10 +311,10 @@ def _authors_wins(authors: pd.DataFrame) -> str:
 
 def claim3(runs: pd.DataFrame, authors: pd.DataFrame) -> ClaimResult:
     args = (3, CLAIM3, RULE3, TEST3, _authors_wins(authors))
-    cells = cell_keys(of_method(runs, "sparsyfed", alpha=CLAIM3_ALPHA), ["dataset", "sparsity"]) if len(runs) else []
+    cells = cell_keys(of_method(runs, names.PROPOSED, alpha=CLAIM3_ALPHA), ["dataset", "sparsity"]) if len(runs) else []
     if not cells:
         return _untestable(*args, f"no SparsyFed run at α = {CLAIM3_ALPHA:g}")
-    acc = of_method(ok_values(runs, "final_test_acc", 100.0), "sparsyfed", alpha=CLAIM3_ALPHA)
+    acc = of_method(ok_values(runs, "final_test_acc", 100.0), names.PROPOSED, alpha=CLAIM3_ALPHA)
     every = ok_values(runs, "final_test_acc", 100.0)
     checks = []
     for d, s in cells:
@@ -372,10 +372,10 @@ class CommPart:
 
 COMM_PARTS = (
     CommPart(names.REFERENCE, paper.COMM_RATIO_VS_DENSE),
-    CommPart("zerofl", paper.COMM_RATIO_VS_ZEROFL),
-    CommPart("flash", paper.COMM_RATIO_VS_FLASH, proposed_first=True, about=True),
+    CommPart(paper.COMM_VS_ZEROFL, paper.COMM_RATIO_VS_ZEROFL),
+    CommPart(paper.COMM_VS_FLASH, paper.COMM_RATIO_VS_FLASH, proposed_first=True, about=True),
 )
-FLASH_OTHER_READING = CommPart("flash", paper.COMM_RATIO_VS_FLASH, about=True)  # shown beside, not judged
+FLASH_OTHER_READING = CommPart(paper.COMM_VS_FLASH, paper.COMM_RATIO_VS_FLASH, about=True)  # shown beside, not judged
 FLASH_READING = (f"the source reads “{paper.COMM_SENTENCE}” (SPEC section 7, item 4; the project's transcription "
                  "of the paper's other figures, PAPER_NUMBERS.md: “SparsyFed needs 19.29 x less communication than "
                  "dense …, 1.66 x less than ZeroFL, and about 0.97 x of FLASH”). “N × less than M” is M / SparsyFed "
@@ -462,14 +462,14 @@ def claim4(runs: pd.DataFrame, rounds: pd.DataFrame) -> ClaimResult:
     judged = names.order_methods({p.other for p in COMM_PARTS if any(c.what == p.what() for c in checks)})
     variants = [variant(w.label(lasts), _comm_checks(runs, rounds, w), w == JUDGED) for w in WINDOWS]
     shown = _comm_beside(runs, rounds, lasts)
-    if "flash" in judged:
+    if paper.COMM_VS_FLASH in judged:
         other_shown, other_variant = _flash_other_reading(runs, rounds, lasts)
         shown, variants = shown + other_shown, variants + [other_variant]
-    flash = next(p for p in COMM_PARTS if p.other == "flash")
+    flash = next(p for p in COMM_PARTS if p.other == paper.COMM_VS_FLASH)
     scope = (f"judged on the {JUDGED.name} of the rounds ({JUDGED.span(lasts)}) against "
              + ", ".join(names.method_name(m) for m in judged)
              + (f"; the FLASH part as {flash.what()} with a ± {100 * COMM_TOLERANCE:g} % tolerance around "
-                f"{paper.COMM_RATIO_VS_FLASH:g} ×" if "flash" in judged
+                f"{paper.COMM_RATIO_VS_FLASH:g} ×" if paper.COMM_VS_FLASH in judged
                 else "; FLASH did not run, so its part is not judged"))
     return _result(*args, setting_text(runs, cells, f"s = {pct(COMM_SPARSITY)}"), checks, scope=scope, shown=shown,
                    variants=variants, notes=[f"Direction of the FLASH part: {FLASH_READING}."])

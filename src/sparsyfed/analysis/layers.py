@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from sparsyfed.analysis import names
 from sparsyfed.analysis.collect import GRID
 
 PLAIN_TYPES = ("Conv2d", "Linear")
@@ -29,7 +30,7 @@ def _steady(layers: pd.DataFrame, first_round: int) -> pd.DataFrame:
     return out
 
 
-def plain_layers(layers: pd.DataFrame, method: str = "sparsyfed") -> pd.DataFrame:
+def plain_layers(layers: pd.DataFrame, method: str = names.PROPOSED) -> pd.DataFrame:
     """Layers that `method`'s runs keep plain: one row per (dataset, model, layer) with role and layer_type."""
     cols = ["dataset", "model", "layer", "role", "layer_type"]
     if not has_layer_regrowth(layers):

@@ -24,6 +24,8 @@ PROPOSED = catalog.with_role(catalog.PROPOSED)[0]
 TABLE1_METHODS = catalog.with_role(catalog.BASELINE, catalog.PROPOSED)
 # Methods a "beats every baseline" claim compares SparsyFed against.
 BASELINES = catalog.with_role(catalog.BASELINE)
+# Table 2's ablation: the proposed method with activation pruning fixed off.
+NO_ACTIVATION_PRUNING = catalog.variant_of(PROPOSED, activation_pruning=False)
 
 IID_ALPHA = 1000.0
 

@@ -40,8 +40,8 @@ import sparsyfed
 from sparsyfed import catalog, record
 from sparsyfed.analysis.claims import write_claims
 from sparsyfed.analysis.collect import FINGERPRINT, collect, read_table
-from sparsyfed.analysis.commands import CLAIMS, FIGURE_FORMATS, PAPER_FIGURE_FILES, REPORT, TABLE_NAMES
 from sparsyfed.analysis.figures import FIGURES, make_figure
+from sparsyfed.analysis.outputs import CLAIMS, FIGURE_FORMATS, PAPER_FIGURE_FILES, REPORT, TABLE_NAMES
 from sparsyfed.analysis.report import write_report
 from sparsyfed.analysis.scale import duration, load_provenance, run_seconds, scale_line
 from sparsyfed.analysis.tables import write_table

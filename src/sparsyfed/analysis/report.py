@@ -20,8 +20,8 @@ from pathlib import Path
 from sparsyfed.analysis.claims import evaluate_claims
 from sparsyfed.analysis.claims_page import provenance_lines
 from sparsyfed.analysis.collect import read_table
-from sparsyfed.analysis.commands import CLAIMS, TABLE_NAMES
 from sparsyfed.analysis.figures import FIGURES
+from sparsyfed.analysis.outputs import CLAIMS, TABLE_NAMES
 from sparsyfed.analysis.scale import duration, read_partitions, scale_line
 from sparsyfed.errors import UserError
 from sparsyfed.io import write_text

@@ -32,7 +32,7 @@ COLUMNS = ["dataset", "authors_dataset", "alpha", "sparsity", "method",
 def ours_relative(runs: pd.DataFrame) -> pd.DataFrame:
     """Per (dataset, alpha, sparsity, method): mean accuracy (%) and accuracy relative to dense (%)."""
     acc = ok_values(runs, "final_test_acc", 100.0)
-    dense = acc[acc["method"] == "dense"]
+    dense = acc[acc["method"] == names.REFERENCE]
     rows = []
     for (d, a, s, m), g in acc[acc["method"].isin(METHODS)].groupby(["dataset", "alpha", "sparsity", "method"]):
         pairs = pair_by_seed(g, dense, ["dataset", "alpha"], "final_test_acc")
@@ -47,7 +47,7 @@ def ours_relative(runs: pd.DataFrame) -> pd.DataFrame:
 
 def authors_relative(authors: pd.DataFrame) -> pd.DataFrame:
     """The authors' accuracy (%) and accuracy relative to their dense value (%) per cell and method."""
-    dense = authors[authors["method"] == "dense"][["dataset", "alpha", "acc_mean"]].rename(
+    dense = authors[authors["method"] == names.REFERENCE][["dataset", "alpha", "acc_mean"]].rename(
         columns={"acc_mean": "dense"})
     out = authors[authors["method"].isin(METHODS)].merge(dense, on=["dataset", "alpha"])
     return pd.DataFrame({"authors_dataset": out["dataset"], "alpha": out["alpha"], "sparsity": out["sparsity"],

@@ -104,7 +104,7 @@ def _bad_note(stats: pd.DataFrame) -> str:
     if bad.empty:
         return ""
     items = [f"{names.dataset_name(r.dataset)} α={names.alpha_label(r.alpha)} {names.method_name(r.method)}"
-             f"{'' if r.method == 'dense' else ' ' + names.sparsity_label(r.sparsity)} ({r.bad})"
+             f"{'' if r.method == names.REFERENCE else ' ' + names.sparsity_label(r.sparsity)} ({r.bad})"
              for r in bad.itertuples()]
     more = f"; ... and {len(items) - MAX_LISTED} more (see runs.csv)" if len(items) > MAX_LISTED else ""
     return (f"{DAGGER} The cell has runs that failed, diverged or are missing; the mean is over the runs that "
@@ -135,7 +135,7 @@ def table1(runs: pd.DataFrame) -> tuple[pd.DataFrame, list[Block]]:
     """Table 1 as (tidy frame, rendered blocks); see the module docstring."""
     stats = _acc_stats(runs)
     n_exp = expected_seeds(runs)
-    stats = stats[stats["method"].isin(("dense",) + names.TABLE1_METHODS)].reset_index(drop=True)
+    stats = stats[stats["method"].isin((names.REFERENCE,) + names.TABLE1_METHODS)].reset_index(drop=True)
     stats["best"] = _best_flags(stats, names.TABLE1_METHODS)
     stats["n_expected"] = n_exp
     stats["cell"] = [_cell_text(r, n_exp) for _, r in stats.iterrows()]
@@ -145,15 +145,15 @@ def table1(runs: pd.DataFrame) -> tuple[pd.DataFrame, list[Block]]:
          "n_runs", "n_bad", "bad", "best", "cell", "flag"]]
     tidy = _sort_tidy(tidy)
 
-    sparse = stats[stats["method"] != "dense"]
+    sparse = stats[stats["method"] != names.REFERENCE]
     sparsities = names.order_sparsities(sparse["sparsity"])
     header = ["Dataset", "LDA α", "Dense", "Method"] + [names.sparsity_label(s) for s in sparsities]
     rows = []
     for d, a in _sorted_keys(stats):
         block = stats[(stats["dataset"] == d) & (stats["alpha"] == a)]
-        dense = block[block["method"] == "dense"]
+        dense = block[block["method"] == names.REFERENCE]
         dense_cell = Cell(dense.iloc[0]["cell"], flag=dense.iloc[0]["flag"]) if len(dense) else Cell("—")
-        methods = [m for m in names.order_methods(block["method"]) if m != "dense"] or ["—"]
+        methods = [m for m in names.order_methods(block["method"]) if m != names.REFERENCE] or ["—"]
         for i, m in enumerate(methods):
             row: list[str | Cell] = [names.dataset_name(d) if i == 0 else "", names.alpha_label(a) if i == 0 else "",
                                      dense_cell if i == 0 else "", names.method_name(m)]
@@ -188,7 +188,7 @@ def _sort_tidy(frame: pd.DataFrame) -> pd.DataFrame:
 
 def table2(runs: pd.DataFrame) -> tuple[pd.DataFrame, list[Block]]:
     """Table 2 (activation-pruning ablation) as (tidy frame, rendered blocks)."""
-    variants = {"with": "sparsyfed", "without": "sparsyfed_noact"}
+    variants = {"with": names.PROPOSED, "without": names.NO_ACTIVATION_PRUNING}
     stats = _acc_stats(runs[runs["method"].isin(variants.values())]) if not runs.empty else _acc_stats(runs)
     n_exp = expected_seeds(runs)
     stats["cell"] = [_cell_text(r, n_exp) for _, r in stats.iterrows()]
@@ -299,7 +299,7 @@ def paper_comparison(runs: pd.DataFrame) -> tuple[pd.DataFrame, list[Block]]:
     for r in both.itertuples():
         ours_text = fmt_mean_std(r.ours_mean, r.ours_std) + f" (n={r.ours_n})"
         rows1.append([names.dataset_name(r.dataset), names.alpha_label(r.alpha), names.method_name(r.method),
-                      "—" if r.method == "dense" else names.sparsity_label(r.sparsity),
+                      "—" if r.method == names.REFERENCE else names.sparsity_label(r.sparsity),
                       Cell(ours_text, flag=DAGGER if r.ours_n_bad else ""),
                       fmt_mean_std(r.authors_mean, r.authors_std), f"{r.delta:+.2f}", r.ours_setting])
     notes1 = ["Ours: test accuracy (%) of the final global model, mean ± sample std (ddof = 1) over the seeds "
@@ -321,18 +321,18 @@ def paper_comparison(runs: pd.DataFrame) -> tuple[pd.DataFrame, list[Block]]:
                    ["Dataset", "LDA α", "Method", "Sparsity", "Ours", "Authors' (Sep 2024 notebooks)",
                     "Δ (pp)", "Our setting"], rows1, notes1, label="tab:paper-comparison", text_cols=8)
 
-    sparsities = names.order_sparsities(paper.loc[paper["method"] != "dense", "sparsity"])
+    sparsities = names.order_sparsities(paper.loc[paper["method"] != names.REFERENCE, "sparsity"])
     header2 = ["Dataset", "LDA α", "Dense", "Method"] + [names.sparsity_label(s) for s in sparsities]
     rows2 = []
     for d, a in _sorted_keys(tidy):
         block = tidy[(tidy["dataset"] == d) & (tidy["alpha"] == a)]
-        dense = block[block["method"] == "dense"]
+        dense = block[block["method"] == names.REFERENCE]
 
         def cell(h) -> Cell:
             return Cell(fmt_mean_std(h["authors_mean"], h["authors_std"]), flag="*" if h["in_both"] else "")
 
         dense_cell = cell(dense.iloc[0]) if len(dense) else Cell("—")
-        for i, m in enumerate(m for m in names.order_methods(block["method"]) if m != "dense"):
+        for i, m in enumerate(m for m in names.order_methods(block["method"]) if m != names.REFERENCE):
             row: list[str | Cell] = [names.dataset_name(d) if i == 0 else "", names.alpha_label(a) if i == 0 else "",
                                      dense_cell if i == 0 else "", names.method_name(m)]
             for s in sparsities:

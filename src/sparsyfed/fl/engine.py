@@ -37,6 +37,7 @@ from sparsyfed.fl import round_hooks
 from sparsyfed.fl.checkpoint import load_checkpoint, remove_checkpoint, save_checkpoint
 from sparsyfed.fl.client import local_train
 from sparsyfed.fl.evaluate import evaluate_state
+from sparsyfed.fl.layout import memory_format, to_layout
 from sparsyfed.fl.provenance import provenance
 from sparsyfed.fl.schedule import client_seed, lr_at, sample_clients
 from sparsyfed.fl.workers import Workers, thread_plan
@@ -72,21 +73,6 @@ def resolve_device(name: str) -> torch.device:
     if name.startswith("cuda") and not torch.cuda.is_available():
         raise UserError(f"device: {name!r} requested but CUDA is not available; use device=auto or cpu")
     return torch.device(name)
-
-
-def memory_format(device: torch.device) -> torch.memory_format:
-    """Memory layout of the model and the images: channels_last on CPU, where it makes local steps
-    1.1-1.5 x and evaluation 1.3-2 x faster (docs/benchmarks.md); NCHW on GPUs, where it is unmeasured."""
-    return torch.channels_last if device.type == "cpu" else torch.contiguous_format
-
-
-def to_layout(x: torch.Tensor, device: torch.device, layout: torch.memory_format) -> torch.Tensor:
-    """`x` on `device`, in `layout` if it is a batch of images (4-D).
-
-    `.to` sets the strides explicitly even for one-channel images, where channels_last and NCHW
-    are both "contiguous": convolutions pick their layout from those strides.
-    """
-    return x.to(device, memory_format=layout) if x.dim() == 4 else x.to(device)
 
 
 def _partition_for(cfg: RunConfig, data: ArrayDataset) -> Partition:
@@ -137,7 +123,7 @@ class ClientResult:
     exponents: dict[str, float]  # Method.exponents: module name -> the beta the session computed with
 
 
-def _train_client(s: Setup, global_state: State, server_ctx: RoundContext, train_idx: torch.Tensor,
+def train_client(s: Setup, global_state: State, server_ctx: RoundContext, train_idx: torch.Tensor,
                   model: nn.Module, method: Method, cid: int) -> ClientResult:
     """One client's local session on a (model, method) replica: receive, train, post-process, measure."""
     ctx = dataclasses.replace(server_ctx, client_id=cid)
@@ -187,12 +173,12 @@ def _module(key: str) -> str:
     return key.removesuffix(".weight")
 
 
-def _save_mask(out_dir: Path, round: int, packed: np.ndarray) -> None:
+def save_mask(out_dir: Path, round: int, packed: np.ndarray) -> None:
     with atomic_path(out_dir / record.MASKS / record.mask_name(round)) as tmp, open(tmp, "wb") as f:
         np.save(f, packed)
 
 
-def _write_tables(out_dir: Path, rows: list[dict], layer_rows: list[dict]) -> None:
+def write_tables(out_dir: Path, rows: list[dict], layer_rows: list[dict]) -> None:
     rounds = pd.DataFrame(rows)
     record.check_round_columns(rounds.columns)
     write_csv(out_dir / record.ROUNDS, rounds)
@@ -311,7 +297,7 @@ def _run(s: Setup, workers: Workers, out_dir: Path, progress: bool) -> dict:
 
         # 2. local training: the clients on the workers' model replicas, results in client order
         workers.sync_method()
-        trained = workers.map(partial(_train_client, s, global_state, server_ctx, train_idx), clients.tolist())
+        trained = workers.map(partial(train_client, s, global_state, server_ctx, train_idx), clients.tolist())
         uploads = [t.upload for t in trained]
         weights = [t.weight for t in trained]
         client_rows = [t.metrics for t in trained]
@@ -333,7 +319,7 @@ def _run(s: Setup, workers: Workers, out_dir: Path, progress: bool) -> dict:
         rows.append(row)
         layer_rows += round_layer_rows
         if rnd % cfg.mask_every == 0 or rnd == cfg.rounds:
-            _save_mask(out_dir, rnd, global_support)
+            save_mask(out_dir, rnd, global_support)
         bar.update(row)
         if not math.isfinite(row["train_loss"]):
             status = record.DIVERGED
@@ -341,13 +327,13 @@ def _run(s: Setup, workers: Workers, out_dir: Path, progress: bool) -> dict:
 
         # 5. checkpoint
         if rnd % cfg.checkpoint_every == 0 and rnd < cfg.rounds:
-            _write_tables(out_dir, rows, layer_rows)
+            write_tables(out_dir, rows, layer_rows)
             save_checkpoint(out_dir, {"round": rnd, "global_state": global_state, "method_state": method.state_dict(),
                                       "rows": rows, "layer_rows": layer_rows, "config": config,
                                       "wall_s": wall_before + time.perf_counter() - t0})
     bar.close()
 
-    _write_tables(out_dir, rows, layer_rows)
+    write_tables(out_dir, rows, layer_rows)
     last = rows[-1]
     evaluated = [r for r in rows if not math.isnan(r["test_acc"])]
     final = {k: v for k, v in last.items() if k not in ("test_acc", "test_loss")}

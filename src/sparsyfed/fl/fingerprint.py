@@ -66,7 +66,7 @@ def fixed_computation(device: torch.device) -> list[torch.Tensor]:
     """The outputs of a fixed computation on `device`, one thread on a CPU: a convolution, a matrix
     product, a softmax and one SGD step of `resnet_small` (the engine's layout) on seeded inputs."""
     from sparsyfed.fl.client import sgd_step
-    from sparsyfed.fl.engine import memory_format, to_layout
+    from sparsyfed.fl.layout import memory_format, to_layout
     from sparsyfed.models import build_model
 
     gen = torch.Generator().manual_seed(20250415)

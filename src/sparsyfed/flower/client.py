@@ -1,4 +1,4 @@
-"""The ClientApp: a client's local session is the engine's own (`engine._train_client`: receive,
+"""The ClientApp: a client's local session is the engine's own (`engine.train_client`: receive,
 the method's `prepare_client`, `local_train` with its hooks, `postprocess_upload`, client metrics).
 
 A node is the client whose id is its `partition-id` (node config; Flower's simulation numbers its
@@ -19,7 +19,7 @@ from flwr.app import ConfigRecord, Context, Message, MetricRecord, RecordDict
 from flwr.clientapp import ClientApp
 
 from sparsyfed.errors import UserError
-from sparsyfed.fl.engine import Setup, _train_client, prepare
+from sparsyfed.fl.engine import Setup, prepare, train_client
 from sparsyfed.fl.workers import thread_plan
 from sparsyfed.flower import codec, settings
 from sparsyfed.methods import make_method
@@ -87,7 +87,7 @@ def train(msg: Message, context: Context) -> Message:
     s = session.setup
     s.method.load_state_dict(codec.from_bytes(conf["method-state"]))
     received = codec.decode(msg.content["arrays"], like=s.initial_state)
-    result = _train_client(s, received, server_context(conf, s), session.train_idx, s.model, s.method, cid)
+    result = train_client(s, received, server_context(conf, s), session.train_idx, s.model, s.method, cid)
     fields = {f.name: getattr(result, f.name) for f in dataclasses.fields(result) if f.name != "upload"}
     reply = RecordDict({
         "arrays": codec.encode(result.upload),

@@ -15,7 +15,7 @@ from flwr.serverapp import Grid, ServerApp
 from flwr.supercore import log
 
 from sparsyfed.config import RunConfig
-from sparsyfed.fl.engine import _save_mask, _write_tables, prepare
+from sparsyfed.fl.engine import prepare, save_mask, write_tables
 from sparsyfed.fl.workers import Workers, thread_plan
 from sparsyfed.flower.settings import run_config_from
 from sparsyfed.flower.strategy import MethodStrategy
@@ -45,9 +45,9 @@ def write_outputs(strategy: MethodStrategy, out_dir: str | Path) -> Path:
     """rounds.csv, layers.csv and masks/ of the run, as the engine writes them, into `out_dir`."""
     out_dir = Path(out_dir)
     make_dir(out_dir)
-    _write_tables(out_dir, strategy.rows, strategy.layer_rows)
+    write_tables(out_dir, strategy.rows, strategy.layer_rows)
     for rnd, support in strategy.masks.items():
-        _save_mask(out_dir, rnd, support)
+        save_mask(out_dir, rnd, support)
     return out_dir
 
 

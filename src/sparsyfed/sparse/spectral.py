@@ -67,13 +67,10 @@ from __future__ import annotations
 import hashlib
 import statistics
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 import torch
+from torch import nn
 from torch.nn import functional as F
-
-if TYPE_CHECKING:
-    from sparsyfed.sparse.powerprop import _PowerpropMixin
 
 SCOPES = ("layer", "average")
 SIGMAS = ("power_iteration", "exact")
@@ -164,11 +161,11 @@ class SpectralExponent:
         _check("sigma", sigma, SIGMAS)
         _check("over", over, OVER)
         self.scope, self.sigma, self.over = scope, sigma, over
-        self.layers: list[_PowerpropMixin] = []
+        self.layers: list[nn.Module] = []  # Powerprop layers (sparse.powerprop)
         self.stale = True
         self.ratios: list[float] = []  # of the last update, in registration order
 
-    def register(self, layer: _PowerpropMixin) -> None:
+    def register(self, layer: nn.Module) -> None:
         if self.ratios:
             raise RuntimeError("a SpectralExponent serves one model: build each model with a new layer factory")
         self.layers.append(layer)

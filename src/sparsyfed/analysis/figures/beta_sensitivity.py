@@ -36,8 +36,8 @@ from sparsyfed.analysis.figures._common import no_data, panel_title
 from sparsyfed.analysis.stats import CI_LEVEL, n_range_note
 
 NAME = "beta_sensitivity"
-PROPOSED = "sparsyfed"
-SPECTRAL = "sparsyfed_spectral"  # colour of the spectral exponents
+PROPOSED = names.PROPOSED
+SPECTRAL = catalog.variant_of(names.PROPOSED, exponent="spectral")  # colour of the spectral exponents
 # marker of each spectral variant, in catalog order (the as-ran one first); others get the last
 SPECTRAL_MARKERS = dict(zip(catalog.ids(catalog.SPECTRAL_VARIANTS), ("D", "P", "s", "X"), strict=False))
 PANELS = (("acc", "final test accuracy (%)"), ("sparsity", "final global sparsity (%)"),

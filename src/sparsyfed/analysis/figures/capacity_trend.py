@@ -113,10 +113,11 @@ def make(tables_dir: str | Path, out_dir: str | Path) -> list[Path]:
                 mark_empty(ratio, f"α = {names.alpha_label(a)}: no regrowth pairs")
                 continue
             _panel(ratio, pts, fit_lines, capacity.RATIO_QUANTITY, a)
-            lo = 10 ** (paper.REGROWTH_LOG10["zerofl"][0] - paper.REGROWTH_LOG10["sparsyfed"][1])
-            hi = 10 ** (paper.REGROWTH_LOG10["zerofl"][1] - paper.REGROWTH_LOG10["sparsyfed"][0])
+            (blo, bhi), (plo, phi) = (paper.REGROWTH_LOG10[m] for m in (paper.REGROWTH_PLOT_BASELINE, names.PROPOSED))
+            lo, hi = 10 ** (blo - phi), 10 ** (bhi - plo)
             x = (1 - capacity.RATIO_QUANTITY.sparsity) * paper.AUTHORS_PRUNABLE["cifar100"]
-            ratio.plot([x, x], [lo, hi], color=style.color("zerofl"), linewidth=4, alpha=0.5, solid_capstyle="butt",
+            ratio.plot([x, x], [lo, hi], color=style.color(paper.REGROWTH_PLOT_BASELINE), linewidth=4, alpha=0.5,
+                       solid_capstyle="butt",
                        label="authors: ZeroFL / SparsyFed, CIFAR-100 (read off a plot)")
             ratio.set_yscale("log")
             ratio.yaxis.set_major_formatter(FuncFormatter(lambda y, _p: f"{y:g}×"))
