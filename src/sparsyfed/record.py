@@ -48,7 +48,7 @@ TIMING_COLUMNS = ("round_wall_s",)  # wall-clock measurements: differ between ot
 # lying in them).
 LAYER_COLUMNS = ("round", "layer", "role", "layer_type", "numel", "density", "regrowth_local", "beta",
                  "trained_density", "dead_out", "dead_in", "zeros_dead")
-# Not in layers.csv files written before they were added (beta: issue 13; the rest: issue 18).
+# Not in layers.csv files written by earlier versions, before each was added.
 LAYER_COLUMNS_ADDED = ("beta", "trained_density", "dead_out", "dead_in", "zeros_dead")
 
 TIDY_TABLES = ("rounds", "runs", "layers", "mask_iou", "partitions")

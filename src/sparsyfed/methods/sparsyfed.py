@@ -45,7 +45,7 @@ from sparsyfed.sparse.pruning import global_magnitude_prune
 from sparsyfed.sparse.spectral import OVER, SCOPES, SIGMAS, SpectralExponent
 
 EXPONENTS = ("fixed", "spectral")
-# exponent values before issue 18, and what they are now (both computed sigma exactly)
+# exponent values of earlier versions, and what they are now (both computed sigma exactly)
 RENAMED_EXPONENTS = {"spectral_mean": "spectral, spectral_scope: average, spectral_sigma: exact",
                      "spectral_layer": "spectral, spectral_scope: layer, spectral_sigma: exact"}
 

@@ -3,7 +3,7 @@
 Global magnitude pruning can empty whole channels of a small model. A weight in a dead output
 channel feeds a constant (zero) pre-activation, one in a dead input channel reads a channel that
 the layer never uses; such zeros rarely regrow, so their share of a model's zeros bounds what
-Top-K's and ZeroFL's regrowth can be (issue 18; shown beside claim 2).
+Top-K's and ZeroFL's regrowth can be (shown beside claim 2).
 
 `dead_channels(state, keys)` -> {key: DeadChannels} for Conv (out, in, kh, kw) and Linear (out, in)
 weights; `dead_zero_share(dead)` -> zeros in dead channels / all zeros over those layers.

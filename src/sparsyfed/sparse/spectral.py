@@ -19,7 +19,7 @@ The authors' code, version by version: in their Release code every Powerprop mod
 exponent handler, which computes beta_l from the module's own v (mean over all entries, sigma by
 one power-iteration step) and trains the module with it. Their later ``release_lorenzo`` refactor
 also computes the mean over layers, but with ``apply=False``: the mean is only logged and every
-layer still trains with its own beta_l (as audited in issue 18). So ``"layer"`` is what both ran;
+layer still trains with its own beta_l. So ``"layer"`` is what both ran;
 ``"average"`` is this project's variant.
 
 One power-iteration step is biased low. A non-negative A has a dominant direction with positive
@@ -28,8 +28,8 @@ and one step mixes the rest of A's spectrum into the estimate, which is never ab
 `benchmarks/spectral_sigma.py` measures it on ResNet-18's last 512 x 4608 conv at initialisation
 (50 starts): dense, sigma 18.6 against a one-step median of 15.1 (mean 12.0, range 0.6-17.8); kept
 to its largest 5 % of entries, 2.39 against 0.72 (0.48-1.21). So the authors' beta_l - 1 is about
-1.2 x (dense) to 3.3 x (5 % density) the exact one, and up to 30 x after an unlucky start (issue 18's
-audit: 9.4 against 18.0 dense, 0.62 against 2.70 at 5 %).
+1.2 x (dense) to 3.3 x (5 % density) the exact one, and up to 30 x after an unlucky start (an
+independent audit: 9.4 against 18.0 dense, 0.62 against 2.70 at 5 %).
 
 The random start: theirs is ``torch.randn`` from the process's global generator (unseeded, advanced
 by everything else the process draws) at each layer's first forward: u, then a start for the right
