@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 
 from sparsyfed.analysis import capacity, paper, trend
-from sparsyfed.analysis.experiments import write_table
 from sparsyfed.analysis.figures import make_figure
+from sparsyfed.analysis.tables import write_table
 from sparsyfed.grid import LENGTH_RUNG, MODEL_RUNG, WIDTH_RUNG
 
 SEEDS = (1, 2, 3)

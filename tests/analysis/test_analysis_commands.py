@@ -6,8 +6,7 @@ import pandas as pd
 import pytest
 
 from sparsyfed.analysis.commands import register
-from sparsyfed.analysis.figures import FIGURES
-from sparsyfed.analysis.outputs import TABLE_NAMES
+from sparsyfed.analysis.outputs import FIGURES, TABLE_NAMES
 from sparsyfed.errors import UserError
 
 

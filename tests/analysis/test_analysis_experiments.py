@@ -12,8 +12,9 @@ import pytest
 
 from sparsyfed import catalog, record
 from sparsyfed.analysis.collect import collect, read_table
-from sparsyfed.analysis.experiments import beta_sensitivity, corrected, exponent_label, write_table
+from sparsyfed.analysis.experiments import beta_sensitivity, corrected, exponent_label
 from sparsyfed.analysis.figures import make_figure
+from sparsyfed.analysis.tables import write_table
 from sparsyfed.errors import UserError
 
 T2, T1 = 4.302653, 12.706205

@@ -6,7 +6,8 @@ import pytest
 from tidy_by_hand import Tidy
 
 from sparsyfed.analysis.collect import collect
-from sparsyfed.analysis.figures import FIGURES, make_figure
+from sparsyfed.analysis.figures import make_figure
+from sparsyfed.analysis.outputs import FIGURES
 from sparsyfed.errors import UserError
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

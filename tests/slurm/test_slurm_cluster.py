@@ -141,8 +141,7 @@ def job_name(comment: str) -> str:
 
 def check_outputs(work: Path) -> pd.DataFrame:
     """Every tidy table, paper table, figure and the claims page exist; returns runs.csv."""
-    from sparsyfed.analysis.figures import FIGURES
-    from sparsyfed.analysis.outputs import TABLE_NAMES
+    from sparsyfed.analysis.outputs import FIGURES, TABLE_NAMES
 
     wanted = [work / "results" / "tables" / f"{t}.csv" for t in ("rounds", "runs", "layers", "mask_iou", "partitions")]
     wanted += [work / "paper_figures" / f"{t}.{ext}" for t in TABLE_NAMES for ext in ("csv", "md", "tex")]

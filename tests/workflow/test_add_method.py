@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from sparsyfed import catalog
-from sparsyfed.analysis.figures import FIGURES
+from sparsyfed.analysis.outputs import FIGURES
 
 REPO = Path(__file__).resolve().parents[2]
 NAME = "Layer-wise Top-K"  # the display name the README declares
@@ -25,7 +25,8 @@ FIGURE_TEXTS = """
 import json, sys
 from matplotlib.text import Text
 from sparsyfed.analysis import style
-from sparsyfed.analysis.figures import FIGURES, make_figure
+from sparsyfed.analysis.figures import make_figure
+from sparsyfed.analysis.outputs import FIGURES
 
 def texts(fig, out_dir, name):
     print(json.dumps([name, [t.get_text() for t in fig.findobj(Text)]]))

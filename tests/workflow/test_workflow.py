@@ -19,8 +19,7 @@ import pytest
 import yaml
 
 from sparsyfed import catalog, record
-from sparsyfed.analysis.figures import FIGURES
-from sparsyfed.analysis.outputs import EXPERIMENT_TABLE_NAMES, TABLE_NAMES
+from sparsyfed.analysis.outputs import EXPERIMENT_TABLE_NAMES, FIGURES, TABLE_NAMES
 from sparsyfed.sparse import spectral
 
 REPO = Path(__file__).resolve().parents[2]

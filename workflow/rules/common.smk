@@ -13,13 +13,14 @@ from snakemake.utils import validate
 
 from sparsyfed import record
 from sparsyfed.analysis.collect import table_files
+from sparsyfed.analysis import outputs
 from sparsyfed.analysis.outputs import (
     FIGURE_FORMATS,
+    FIGURES,
     REPORT,
     TABLE_FORMATS,
     TABLE_NAMES,
 )
-from sparsyfed.analysis.figures import FIGURES
 from sparsyfed.code_inputs import code_inputs
 from sparsyfed.errors import UserError
 from sparsyfed.grid import (
@@ -115,14 +116,37 @@ def samples_option(wildcards=None):
     return [] if n is None else ["--samples-per-client", str(n)]
 
 
-def analysis_code(module):
-    """The files the module that makes an analysis output runs: the job's inputs besides the tables,
+def analysis_code(*modules):
+    """The files the modules that make an analysis output run: the job's inputs besides the tables,
     so that editing any of them reruns the jobs that run it, and no other (sparsyfed.code_inputs).
     """
     try:
-        return list(code_inputs(module))
+        return sorted({path for module in modules for path in code_inputs(module)})
     except ImportError as exc:
         raise WorkflowError(str(exc)) from None
+
+
+def output_tables(entry):
+    """The tidy tables an output of analysis/outputs.py is built from: the grid's, or its experiment's."""
+    if entry.experiment is None:
+        return tidy_tables()
+    return experiment_tables(entry.experiment)
+
+
+def output_category(entry, kind):
+    """The HTML report's category of an output: the grid's tables or figures, or the experiments."""
+    return kind if entry.experiment is None else "Experiments"
+
+
+def output_code(entry):
+    """The code of one output of analysis/outputs.py: its builder's module and, for a table, the
+    table writer that calls it."""
+    writer = (
+        "sparsyfed.analysis.tables"
+        if entry.kind == outputs.TABLE
+        else "sparsyfed.analysis.figures"
+    )
+    return analysis_code(writer, entry.module)
 
 
 def tidy_tables():

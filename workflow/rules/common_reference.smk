@@ -8,7 +8,12 @@ CAPTIONS = os.path.join(workflow.basedir, "workflow", "report")
 CAPTION_FILES = expand(
     "{folder}/{name}.rst",
     folder=CAPTIONS,
-    name=[*TABLE_NAMES, "claims", *FIGURES, "capacity", "capacity_trend"],
+    name=[
+        *(o.caption_name for o in outputs.of(outputs.TABLE)),
+        "claims",
+        *(o.caption_name for o in outputs.of(outputs.FIGURE)),
+        *(o.caption_name for o in outputs.OUTPUTS if o.experiment == "capacity"),
+    ],
 )
 
 

@@ -1,21 +1,23 @@
-# Figures: one job per paper figure (SPEC section 6, items 3-8), drawn from the tidy tables by
-# its own module src/sparsyfed/analysis/figures/<name>.py. Each job lists that module and the code
-# it imports as input: editing one plotting module reruns that figure only.
+# Figures: one job per figure of analysis/outputs.py (the grid's: SPEC section 6, items 3-8; an
+# experiment's: from that experiment's tidy tables), drawn by its own module
+# src/sparsyfed/analysis/figures/<name>.py. Each job lists that module and the code it imports as
+# input: editing one plotting module reruns that figure only.
 
-for name in FIGURES:
+for entry in outputs.every(outputs.FIGURE):
+    name = entry.id
 
     rule:
         name:
             f"figures_{name}"
         input:
-            tables=tidy_tables(),
-            code=analysis_code(f"sparsyfed.analysis.figures.{name}"),
+            tables=output_tables(entry),
+            code=output_code(entry),
         output:
             pdf=f"paper_figures/{name}.pdf",
             png=report(
                 f"paper_figures/{name}.png",
-                caption=f"../report/{name}.rst",
-                category="Figures",
+                caption=f"../report/{entry.caption_name}.rst",
+                category=output_category(entry, "Figures"),
             ),
         log:
             f"logs/figures/{name}.log",

@@ -1,19 +1,21 @@
-# Tables: the paper's tables (SPEC section 6, items 1, 2, 9) and the claims page (section 7),
-# each from the tidy tables. A job lists the analysis code it runs, so editing it reruns it.
+# Tables: one job per table of analysis/outputs.py (the grid's: SPEC section 6, items 1, 2, 9; an
+# experiment's: from that experiment's tidy tables) and the claims page (section 7). A job lists
+# the analysis code it runs, so editing it reruns it.
 
-for name in TABLE_NAMES:
+for entry in outputs.every(outputs.TABLE):
+    name = entry.id
 
     rule:
         name:
             f"tables_{name}"
         input:
-            tables=tidy_tables(),
-            code=analysis_code("sparsyfed.analysis.tables"),
+            tables=output_tables(entry),
+            code=output_code(entry),
         output:
             csv=report(
                 f"paper_figures/{name}.csv",
-                caption=f"../report/{name}.rst",
-                category="Tables",
+                caption=f"../report/{entry.caption_name}.rst",
+                category=output_category(entry, "Tables"),
             ),
             md=f"paper_figures/{name}.md",
             tex=f"paper_figures/{name}.tex",

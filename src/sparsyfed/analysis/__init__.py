@@ -17,7 +17,7 @@ Stages, one owner each:
     capacity.py   the capacity ladder's claims per width and its trend (trend.py: the regression)
     agreement.py  this grid's comparisons against a reference grid's, with null grids for scale
     report.py     the report page; reference.py: pack a finished grid into reference/ and review it
-    outputs.py    the name and formats of every table, figure and page (what the CLI, rules and review list)
+    outputs.py    the outputs catalogue: every table and figure, its builder, inputs, caption and experiment
     commands.py   the analysis subcommands of the CLI
 Display names live in `names.py`, plotting style in `style.py` + `sparsyfed.mplstyle`, the
 authors' numbers in `paper_numbers.csv` (read through `paper.py`).

@@ -24,8 +24,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sparsyfed.analysis.figures import EXPERIMENT_FIGURES, FIGURES
-from sparsyfed.analysis.outputs import EXPERIMENT_TABLE_NAMES, TABLE_NAMES
+from sparsyfed.analysis.outputs import EXPERIMENT_FIGURES, EXPERIMENT_TABLE_NAMES, FIGURES, TABLE_NAMES
 from sparsyfed.io import check_out
 
 
@@ -46,13 +45,9 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
 
 def cmd_table(args: argparse.Namespace) -> int:
-    check_out(args.out, folder=True)
-    if args.name in EXPERIMENT_TABLE_NAMES:
-        from sparsyfed.analysis.experiments import write_table as write_experiment_table
-
-        _print(write_experiment_table(args.name, args.tables, args.out))
-        return 0
     from sparsyfed.analysis.tables import write_table
+
+    check_out(args.out, folder=True)
 
     for name in TABLE_NAMES if args.name == "all" else (args.name,):
         _print(write_table(name, args.tables, args.out))

@@ -21,18 +21,15 @@ Each table is written as `<name>.csv` (tidy, one row per cell, unrounded), `.md`
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from sparsyfed import catalog, record
-from sparsyfed.analysis import capacity, names
-from sparsyfed.analysis.collect import read_table
+from sparsyfed.analysis import names
 from sparsyfed.analysis.render import DAGGER, Block, Cell
 from sparsyfed.analysis.stats import CI_LEVEL, Interval, fmt_mean_std, pair_by_seed, t_interval
-from sparsyfed.analysis.tables import setting_parts, write_formats
+from sparsyfed.analysis.tables import setting_parts
 from sparsyfed.errors import UserError
 
 REFERENCE_BETA = 1.25  # the paper's beta (and SparsyFedParams' default): the sweep's Δ is against it
@@ -377,26 +374,3 @@ def _value(value) -> str:
 
 def _num(value, digits: int = 2) -> str:
     return f"{value:.{digits}f}" if value is not None and np.isfinite(value) else "—"
-
-
-# ---------------------------------------------------------------- writing
-
-# name -> (function, the tidy tables it takes)
-TABLES: dict[str, tuple[Callable[..., tuple[pd.DataFrame, list[Block]]], tuple[str, ...]]] = {
-    "beta_sensitivity": (beta_sensitivity, ("runs", "rounds", "layers")),
-    "corrected": (corrected, ("runs", "rounds")),
-    "capacity": (capacity.capacity, ("runs", "rounds", "layers")),
-}
-HEADINGS = {"beta_sensitivity": "SparsyFed's sensitivity to its Powerprop exponent β",
-            "corrected": "The authors' code against the corrected behaviours",
-            "capacity": "Where the small scale stops speaking for the paper: the capacity ladder"}
-
-
-def write_table(name: str, tables_dir: str | Path, out_dir: str | Path) -> list[Path]:
-    """Build experiment table `name` from the tidy tables in `tables_dir`; write `<name>.csv`, `.md`, `.tex`."""
-    if name not in TABLES:
-        raise UserError(f"table: unknown experiment table {name!r}; choose one of {sorted(TABLES)}")
-    function, inputs = TABLES[name]
-    tidy, blocks = function(*(read_table(tables_dir, t) for t in inputs))
-    return write_formats(name, tidy, blocks, HEADINGS[name], out_dir)
-

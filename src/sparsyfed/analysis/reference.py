@@ -40,8 +40,8 @@ import sparsyfed
 from sparsyfed import catalog, record
 from sparsyfed.analysis.claims import write_claims
 from sparsyfed.analysis.collect import FINGERPRINT, collect, read_table
-from sparsyfed.analysis.figures import FIGURES, make_figure
-from sparsyfed.analysis.outputs import CLAIMS, FIGURE_FORMATS, PAPER_FIGURE_FILES, REPORT, TABLE_NAMES
+from sparsyfed.analysis.figures import make_figure
+from sparsyfed.analysis.outputs import CLAIMS, FIGURE_FORMATS, FIGURES, PAPER_FIGURE_FILES, REPORT, TABLE_NAMES
 from sparsyfed.analysis.report import write_report
 from sparsyfed.analysis.scale import duration, load_provenance, run_seconds, scale_line
 from sparsyfed.analysis.tables import write_table
@@ -55,7 +55,7 @@ TABLES, PAPER_FIGURES = "tables", "paper_figures"
 # Tidy tables larger than this are shipped gzipped (layers.csv of 144 runs x 30 rounds is about 5 MB, 0.3 MB
 # gzipped); smaller ones stay plain CSV, readable on the repository's web page.
 GZIP_OVER_BYTES = 1_000_000
-# paper_figures/ holds PAPER_FIGURE_FILES (declared in analysis.commands, where the workflow reads them too).
+# paper_figures/ holds PAPER_FIGURE_FILES (analysis/outputs.py, where the workflow reads them too).
 FIGURE_FILES = tuple(f for f in PAPER_FIGURE_FILES if f.rsplit(".", 1)[1] in FIGURE_FORMATS)
 
 

@@ -17,11 +17,11 @@ import os
 import re
 from pathlib import Path
 
+from sparsyfed.analysis import outputs
 from sparsyfed.analysis.claims import evaluate_claims
 from sparsyfed.analysis.claims_page import provenance_lines
 from sparsyfed.analysis.collect import read_table
-from sparsyfed.analysis.figures import FIGURES
-from sparsyfed.analysis.outputs import CLAIMS, TABLE_NAMES
+from sparsyfed.analysis.outputs import CLAIMS
 from sparsyfed.analysis.scale import duration, read_partitions, scale_line
 from sparsyfed.errors import UserError
 from sparsyfed.io import write_text
@@ -115,18 +115,20 @@ def render_report(tables_dir: str | Path, figures_dir: str | Path, out_file: str
     if capacity is not None:
         out += _capacity_lines(Path(capacity), captions_dir, link)
     out += ["", "## Tables"]
-    for name in TABLE_NAMES:
-        out += ["", *_demoted(_read_output(figures_dir, f"{name}.md")), "", caption(captions_dir, name),
+    for entry in outputs.of(outputs.TABLE):
+        name = entry.id
+        out += ["", *_demoted(_read_output(figures_dir, f"{name}.md")), "", caption(captions_dir, entry.caption_name),
                 f"Files: [{name}.csv]({link(figures_dir / f'{name}.csv')}), "
                 f"[{name}.tex]({link(figures_dir / f'{name}.tex')})."]
     out += ["", "## Figures"]
-    for name in FIGURES:
+    for entry in outputs.of(outputs.FIGURE):
+        name = entry.id
         for ext in ("png", "pdf"):
             _exists(figures_dir / f"{name}.{ext}")
         words = " ".join(_ACRONYMS.get(word, word) for word in name.split("_"))
         title = words[0].upper() + words[1:]
         out += ["", f"### {title}", "", f"![{title}]({link(figures_dir / f'{name}.png')})", "",
-                caption(captions_dir, name) + f" PDF: [{name}.pdf]({link(figures_dir / f'{name}.pdf')})."]
+                caption(captions_dir, entry.caption_name) + f" PDF: [{name}.pdf]({link(figures_dir / f'{name}.pdf')})."]
     out += ["", "## Provenance and time", ""]
     out += _provenance_lines(provenance) + provenance_lines(runs)
     return "\n".join(out) + "\n"

@@ -19,14 +19,13 @@ percent: mean ± sample std (ddof = 1) over the seeds that finished ("ok"), with
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from sparsyfed import record
-from sparsyfed.analysis import kept, names, shape
+from sparsyfed import catalog, record
+from sparsyfed.analysis import names, outputs, shape
 from sparsyfed.analysis.collect import read_table
 from sparsyfed.analysis.paper import authors_setting, paper_numbers
 from sparsyfed.analysis.render import DAGGER, Block, Cell, latex, markdown
@@ -41,7 +40,6 @@ from sparsyfed.analysis.stats import (
     seed_stats,
     t_interval,
 )
-from sparsyfed.errors import UserError
 from sparsyfed.io import write_csv, write_text
 
 ACC_NOTE = ("Test accuracy (%) of the final global model: mean ± sample std (ddof = 1) over the seeds that "
@@ -430,27 +428,12 @@ def paper_shape(runs: pd.DataFrame) -> tuple[pd.DataFrame, list[Block]]:
 
 # ---------------------------------------------------------------- writing
 
-TABLES: dict[str, Callable[..., tuple[pd.DataFrame, list[Block]]]] = {
-    "table1": table1,
-    "table2": table2,
-    "paper_comparison": paper_comparison,
-    "paper_shape": paper_shape,
-    "kept_weights": kept.kept_weights,
-}
-# The tidy tables a table is made from, where it needs more than runs.csv.
-INPUTS = {"kept_weights": ("runs", "layers")}
-HEADINGS = {"table1": "Table 1", "table2": "Table 2", "paper_comparison": "Comparison with the authors' numbers",
-            "paper_shape": "The shape of the results, ours against the authors' (across datasets)",
-            "kept_weights": "Accuracy against the weights kept, ours and the authors' on one axis"}
-
-
 def write_table(name: str, tables_dir: str | Path, out_dir: str | Path) -> list[Path]:
-    """Build table `name` from the tidy tables in `tables_dir` (runs.csv, and `INPUTS`); write `<name>.csv`, `.md`
-    and `.tex` into `out_dir`."""
-    if name not in TABLES:
-        raise UserError(f"table: unknown table {name!r}; choose one of {sorted(TABLES)}")
-    tidy, blocks = TABLES[name](*(read_table(tables_dir, t) for t in INPUTS.get(name, ("runs",))))
-    return write_formats(name, tidy, blocks, HEADINGS[name], out_dir)
+    """Build table `name` (any table of `outputs.OUTPUTS`, the grid's or an experiment's) from the tidy tables in
+    `tables_dir` it reads; write `<name>.csv`, `.md` and `.tex` into `out_dir`."""
+    entry = outputs.output(outputs.TABLE, name)
+    tidy, blocks = catalog.load(entry.builder)(*(read_table(tables_dir, t) for t in entry.inputs))
+    return write_formats(name, tidy, blocks, entry.heading, out_dir)
 
 
 def write_formats(name: str, tidy: pd.DataFrame, blocks: list[Block], heading: str, out_dir: str | Path) -> list[Path]:
