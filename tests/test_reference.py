@@ -169,14 +169,19 @@ def test_verify_reruns_drawn_points_exactly(tiny_reference, tmp_path):
 
 
 def test_verify_judges_a_run_of_other_numerics_by_the_seed_spread(tiny_reference, tmp_path, capsys):
-    """A shipped run whose fingerprint is not this host's is not compared bit for bit: the rerun is
-    "equivalent", and both fingerprints are printed."""
+    """A shipped run whose fingerprint is not this host's, and whose bits differ (its train_loss moved in the last
+    digits, as on another instruction set), is judged by the seed spread: "equivalent", both fingerprints
+    printed."""
     ref = copy_of(tiny_reference["reference"], tmp_path)
     path = next((ref / "tables").glob("runs.csv*"))
     runs = pd.read_csv(path, dtype=str, keep_default_na=False)
     runs["prov_fingerprint_hash"] = "0123456789abcdef"
     runs["prov_fingerprint_aten_capability"] = "AVX512"
     runs.to_csv(path, index=False)
+    path = next((ref / "tables").glob("rounds.csv*"))
+    rounds = pd.read_csv(path, dtype=str, keep_default_na=False)
+    rounds["train_loss"] = [repr(float(x) * (1 + 1e-7)) for x in rounds["train_loss"]]
+    rounds.to_csv(path, index=False)
     code = main(["verify", "--reference", str(ref), "--point", POINT, "--threads", "1", "--out", str(tmp_path / "v")])
     out = capsys.readouterr().out
     assert code == 0
@@ -200,10 +205,12 @@ def _cell(shift: float = 0.0) -> pd.DataFrame:
 @pytest.mark.parametrize("numerics, shift, verdict", [
     ("", 0.0, IDENTICAL),
     ("", 1e-9, DIFFERS),  # same fingerprint: any difference is one
-    ("aten_capability AVX512 shipped, AVX2 here", 0.0, EQUIVALENT),
+    ("aten_capability AVX512 shipped, AVX2 here", 0.0, IDENTICAL),  # the same bits, whatever the fingerprints
+    ("aten_capability AVX512 shipped, AVX2 here", 1e-9, EQUIVALENT),
     ("aten_capability AVX512 shipped, AVX2 here", 0.01, EQUIVALENT),  # half-width: 4.30 * 0.02 * 1.15 = 0.099
     ("aten_capability AVX512 shipped, AVX2 here", 0.15, DIFFERS),
-], ids=["same", "same-fingerprint-perturbed", "other-numerics", "within-spread", "outside-spread"])
+], ids=["same", "same-fingerprint-perturbed", "other-numerics-same-bits", "other-numerics", "within-spread",
+        "outside-spread"])
 def test_judge_says_identical_equivalent_or_differs(numerics, shift, verdict):
     cell = _cell()
     shipped = cell[cell["seed"] == 1].drop(columns="seed").reset_index(drop=True)
@@ -212,7 +219,10 @@ def test_judge_says_identical_equivalent_or_differs(numerics, shift, verdict):
     result, difference, _, differing = judge(shipped, rerun, cell, numerics)
     assert result == verdict, difference
     assert (differing == 0) == (verdict != DIFFERS)
-    if numerics:
+    if verdict == IDENTICAL:
+        assert difference == ("bit for bit, under other numerics (aten_capability AVX512 shipped, AVX2 here)"
+                              if numerics else "")
+    elif numerics:
         assert "n = 3 shipped seeds" in difference
 
 

@@ -255,7 +255,8 @@ def equivalence(shipped: pd.DataFrame, rerun: pd.DataFrame, cell: pd.DataFrame) 
         outside += not ratio <= 1
     n = seeds.ngroups
     notes.append(f"{metric} trajectory: largest |rerun - shipped| {worst:.0%} of that round's half-width "
-                 f"(round {worst_round})")
+                 f"(round {worst_round})" if worst_round is not None
+                 else f"{metric} trajectory: equal to the shipped run's in every evaluated round")
     how = (f"{'; '.join(notes)} (95 % prediction intervals of one more run of the cell, mean +- t s sqrt(1 + 1/n) "
            f"over its n = {n} shipped seeds)")
     return outside == 0, how, outside
@@ -265,8 +266,10 @@ def judge(shipped: pd.DataFrame, rerun: pd.DataFrame, cell: pd.DataFrame, numeri
     """(verdict, difference in words, columns or metrics compared, values that differ) of one rerun;
     `numerics` is `fingerprint_difference` of the two sides ("" when they match)."""
     columns, first, differing = compare_rounds(shipped, rerun)
+    if not first:  # the same bits, whatever the fingerprints say
+        return IDENTICAL, (f"bit for bit, under other numerics ({numerics})" if numerics else ""), columns, 0
     if not numerics:
-        return (DIFFERS if first else IDENTICAL), first, columns, differing
+        return DIFFERS, first, columns, differing
     if len(shipped) != len(rerun):
         return DIFFERS, f"the shipped table has {len(shipped)} rounds, the rerun {len(rerun)}", columns, 1
     same, how, outside = equivalence(shipped, rerun, cell)
@@ -321,7 +324,7 @@ def verify(reference: str | Path, out_dir: str | Path, *, k: int, seed: int, poi
         check = PointCheck(name, result, len(shipped), columns, difference, differing, numerics_note or same, wall)
         checks.append(check)
         if result == IDENTICAL:
-            detail = f"({check.rounds} rounds x {columns} columns)"
+            detail = f"({check.rounds} rounds x {columns} columns{'; ' + difference if difference else ''})"
         elif result == EQUIVALENT or numerics_note:
             detail = f"({difference})"
         else:
