@@ -15,7 +15,6 @@ import pandas as pd
 import yaml
 from test_add_method import merge
 
-from sparsyfed import catalog
 
 REPO = Path(__file__).resolve().parents[2]
 ID, NAME = "my_images", "My images"
@@ -60,11 +59,11 @@ def write_images(folder: Path, classes: int = 4, train: int = 400, test: int = 1
     np.savez(folder / "my_images.npz", train_x=train_x, train_y=train_y, test_x=test_x, test_y=test_y)
 
 
-def test_the_recipes_schema_block_lists_every_catalogued_dataset():
-    """The recipe's enum is the schema's as it is now plus the new id, and the schema's is the catalogue's."""
+def test_the_recipes_schema_block_is_the_schemas_enum_plus_the_new_id():
+    """The recipe's enum is the schema's as it is now plus the new id (test_workflow.py checks the schema's
+    against the catalogue)."""
     schema = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
     enum = schema["properties"]["datasets"]["items"]["properties"]["name"]["enum"]
-    assert sorted(enum) == sorted(catalog.ids(catalog.DATASETS))
     part = yaml.safe_load(recipe()[2])
     assert part["properties"]["datasets"]["items"]["properties"]["name"]["enum"] == enum + [ID]
 
