@@ -15,7 +15,6 @@ import pandas as pd
 import yaml
 from test_add_method import merge
 
-
 REPO = Path(__file__).resolve().parents[2]
 ID, NAME = "my_images", "My images"
 
