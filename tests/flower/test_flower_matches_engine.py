@@ -1,10 +1,12 @@
 """Every method of the catalogue, 3 rounds through Flower's simulation engine, against the engine.
 
 One simulation runs all methods in turn (one Ray start), on the small CNN and SparsyFed also on
-`resnet_small`; each run's rounds.csv (all but the wall
-time), layers.csv and masks must equal the engine's byte for byte: the same clients, shards,
+`resnet_small`; each run's rounds.csv (all but the wall time), layers.csv, masks and summary.json (but
+its timing and provenance) must equal the engine's: the same clients, shards,
 seeds, local sessions, aggregation order and measurements, with states sent sparse and back.
 """
+
+import json
 
 import pytest
 
@@ -68,3 +70,11 @@ def test_every_method_through_flower_gives_the_engines_rounds_bit_for_bit(flower
         pd.testing.assert_frame_equal(rounds, engine_rounds, check_exact=True, obj=f"{method} rounds.csv")
         pd.testing.assert_frame_equal(layers, engine_layers, check_exact=True, obj=f"{method} layers.csv")
         assert masks.keys() == engine_masks.keys() and all((masks[k] == engine_masks[k]).all() for k in masks)
+        ours, theirs = (json.loads((tmp_path / side / method / "summary.json").read_text())
+                        for side in ("flower", "engine"))
+        assert ours["provenance"]["runtime"] == "flower"
+        for key in ("status", "config", "method_params", "rounds_completed", "num_prunable"):
+            assert ours[key] == theirs[key], (method, key)
+        timing = set(record.TIMING_COLUMNS)
+        assert json.dumps({k: v for k, v in ours["final"].items() if k not in timing}, sort_keys=True) == \
+            json.dumps({k: v for k, v in theirs["final"].items() if k not in timing}, sort_keys=True), method

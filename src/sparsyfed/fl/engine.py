@@ -283,7 +283,7 @@ def _run(s: Setup, workers: Workers, out_dir: Path, progress: bool) -> dict:
         method.load_state_dict(ckpt["method_state"])
     train_idx = torch.as_tensor(s.partition.train_indices, device=s.device)
     totals = {cum: (rows[-1][cum] if rows else 0.0) for cum in record.CUMULATIVE.values()}
-    status, t0 = record.OK, time.perf_counter()
+    t0 = time.perf_counter()
     label = f"{cfg.method} s={method.target_sparsity:g} alpha={cfg.alpha:g} seed={cfg.seed}"
     bar = _Progress(cfg.rounds, start - 1, label, progress)
 
@@ -321,8 +321,7 @@ def _run(s: Setup, workers: Workers, out_dir: Path, progress: bool) -> dict:
         if rnd % cfg.mask_every == 0 or rnd == cfg.rounds:
             save_mask(out_dir, rnd, global_support)
         bar.update(row)
-        if not math.isfinite(row["train_loss"]):
-            status = record.DIVERGED
+        if not math.isfinite(row["train_loss"]):  # diverged: run_summary says so
             break
 
         # 5. checkpoint
@@ -334,22 +333,30 @@ def _run(s: Setup, workers: Workers, out_dir: Path, progress: bool) -> dict:
     bar.close()
 
     write_tables(out_dir, rows, layer_rows)
+    summary = run_summary(s, rows, wall_before + time.perf_counter() - t0, client_workers=len(workers))
+    write_json(out_dir / record.SUMMARY, summary)
+    remove_checkpoint(out_dir)
+    return summary
+
+
+def run_summary(s: Setup, rows: list[dict], wall_s: float, **provenance_extra) -> dict:
+    """summary.json of a run that ended after `rows` (the engine's, or a Flower app's): status ok, or diverged
+    at the first non-finite train loss; the final metrics (test accuracy and loss of the last evaluated round
+    when ok); the settings, the method's parameters, the prunable weights and the provenance."""
     last = rows[-1]
+    status = record.OK if math.isfinite(last["train_loss"]) else record.DIVERGED
     evaluated = [r for r in rows if not math.isnan(r["test_acc"])]
     final = {k: v for k, v in last.items() if k not in ("test_acc", "test_loss")}
     final["test_acc"] = evaluated[-1]["test_acc"] if evaluated and status == record.OK else math.nan
     final["test_loss"] = evaluated[-1]["test_loss"] if evaluated and status == record.OK else math.nan
-    summary = {
+    return {
         "status": status,
         "error": None if status == record.OK else f"non-finite train loss at round {last['round']}",
-        "config": config,
-        "method_params": dataclasses.asdict(method.params),
+        "config": s.cfg.to_dict(),
+        "method_params": dataclasses.asdict(s.method.params),
         "final": final,
         "rounds_completed": last["round"],
-        "num_prunable": int(sum(global_state[k].numel() for k in s.prunable)),
-        "wall_s": wall_before + time.perf_counter() - t0,
-        "provenance": {**provenance(s.device), "client_workers": len(workers)},
+        "num_prunable": int(sum(s.initial_state[k].numel() for k in s.prunable)),
+        "wall_s": wall_s,
+        "provenance": {**provenance(s.device), **provenance_extra},
     }
-    write_json(out_dir / record.SUMMARY, summary)
-    remove_checkpoint(out_dir)
-    return summary

@@ -1,11 +1,13 @@
-"""The ServerApp: one run of the project's settings through `MethodStrategy`, its tables written as the
-engine writes them (rounds.csv, layers.csv, masks/ in the run config's `out` folder).
+"""The ServerApp: one run of the project's settings through `MethodStrategy`, its outputs written as the
+engine writes them (rounds.csv, layers.csv, masks/, then summary.json, in the run config's `out` folder),
+so that `sparsyfed collect` and the analysis read a Flower run like any other.
 
 `run_on_grid(grid, cfg)` is the whole server side for any Grid (a ServerApp's `main`, a test's).
 """
 
 from __future__ import annotations
 
+import time
 from logging import INFO
 from pathlib import Path
 
@@ -14,12 +16,13 @@ from flwr.app import ArrayRecord, Context
 from flwr.serverapp import Grid, ServerApp
 from flwr.supercore import log
 
+from sparsyfed import record
 from sparsyfed.config import RunConfig
-from sparsyfed.fl.engine import prepare, save_mask, write_tables
+from sparsyfed.fl.engine import prepare, run_summary, save_mask, write_tables
 from sparsyfed.fl.workers import Workers, thread_plan
 from sparsyfed.flower.settings import run_config_from
 from sparsyfed.flower.strategy import MethodStrategy
-from sparsyfed.io import make_dir
+from sparsyfed.io import make_dir, write_json
 from sparsyfed.methods import make_method
 
 
@@ -41,13 +44,15 @@ def run_on_grid(grid: Grid, cfg: RunConfig, *, timeout: float = 3600.0, node_wai
     return strategy
 
 
-def write_outputs(strategy: MethodStrategy, out_dir: str | Path) -> Path:
-    """rounds.csv, layers.csv and masks/ of the run, as the engine writes them, into `out_dir`."""
+def write_outputs(strategy: MethodStrategy, out_dir: str | Path, wall_s: float = float("nan")) -> Path:
+    """rounds.csv, layers.csv, masks/ and last summary.json of the run (`wall_s`: its wall time), as the
+    engine writes them, into `out_dir`."""
     out_dir = Path(out_dir)
     make_dir(out_dir)
     write_tables(out_dir, strategy.rows, strategy.layer_rows)
     for rnd, support in strategy.masks.items():
         save_mask(out_dir, rnd, support)
+    write_json(out_dir / record.SUMMARY, run_summary(strategy.s, strategy.rows, wall_s, runtime="flower"))
     return out_dir
 
 
@@ -56,8 +61,10 @@ server_app = ServerApp()
 
 @server_app.main()
 def main(grid: Grid, context: Context) -> None:
-    """Read the run's settings from the run config (`settings.run_config_from`), run, write the tables."""
+    """Read the run's settings from the run config (`settings.run_config_from`), run, write the outputs."""
+    t0 = time.perf_counter()
     strategy = run_on_grid(grid, run_config_from(context.run_config))
     out = str(context.run_config.get("out", ""))
     if out:
-        log(INFO, "sparsyfed: rounds.csv, layers.csv and masks/ in %s", write_outputs(strategy, out).resolve())
+        written = write_outputs(strategy, out, time.perf_counter() - t0).resolve()
+        log(INFO, "sparsyfed: rounds.csv, layers.csv, masks/ and summary.json in %s", written)
