@@ -3,30 +3,23 @@ then the tiny grid on a small `.npz` of images made here: every run finishes and
 
 from __future__ import annotations
 
-import os
-import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import readme_recipe
 import yaml
 from test_add_method import merge
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = readme_recipe.REPO
 ID, NAME = "my_images", "My images"
 
 
 def recipe() -> tuple[str, str, str]:
     """The three code blocks of the README's "Adding a dataset" section: module, catalogue line, schema."""
-    text = (REPO / "README.md").read_text()
-    section = text[text.index("## Adding a dataset"):]
-    section = section[: section.index("\n## ", 1)]
-    blocks = re.findall(r"```(?:python|yaml)\n(.*?)```", section, flags=re.S)
-    assert len(blocks) == 3, blocks
-    return blocks[0], blocks[1], blocks[2]
+    return tuple(readme_recipe.blocks("Adding a dataset", 3, "python|yaml"))
 
 
 def apply_recipe(root: Path) -> None:
@@ -69,10 +62,7 @@ def test_the_recipes_schema_block_is_the_schemas_enum_plus_the_new_id():
 
 def test_a_dataset_added_by_the_readme_recipe_runs_the_grid(tmp_path):
     root = tmp_path / "repo"
-    shutil.copytree(REPO / "src", root / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    for item in ("workflow", "config"):
-        shutil.copytree(REPO / item, root / item)
-    shutil.copy(REPO / "Snakefile", root / "Snakefile")
+    env = readme_recipe.copy_project(root)
     apply_recipe(root)
     write_images(tmp_path / "data" / ID)
     config = yaml.safe_load((REPO / "tests" / "workflow" / "config_tiny.yaml").read_text())
@@ -81,7 +71,6 @@ def test_a_dataset_added_by_the_readme_recipe_runs_the_grid(tmp_path):
     config["grid"].update(methods=["dense", "topk", "sparsyfed"], sparsities=[0.9])
     config_file = tmp_path / "config.yaml"
     config_file.write_text(yaml.safe_dump(config))
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root / "src"), os.environ.get("PYTHONPATH", "")])}
     work = tmp_path / "work"
 
     result = subprocess.run([sys.executable, "-m", "snakemake", "--snakefile", str(root / "Snakefile"),

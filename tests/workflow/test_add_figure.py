@@ -4,27 +4,20 @@ rebuilt report with its caption."""
 
 from __future__ import annotations
 
-import os
-import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import readme_recipe
 from test_workflow import job_counts
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = readme_recipe.REPO
 NAME = "final_accuracy_by_seed"
 
 
 def recipe() -> tuple[str, str, str]:
     """The three code blocks of the README's "Adding a figure" section: module, catalogue line, caption."""
-    text = (REPO / "README.md").read_text()
-    section = text[text.index("## Adding a figure"):]
-    section = section[: section.index("\n## ", 1)]
-    blocks = re.findall(r"```(?:python|rst)\n(.*?)```", section, flags=re.S)
-    assert len(blocks) == 3, blocks
-    return blocks[0], blocks[1], blocks[2]
+    return tuple(readme_recipe.blocks("Adding a figure", 3, "python|rst"))
 
 
 def apply_recipe(root: Path) -> None:
@@ -41,12 +34,8 @@ def apply_recipe(root: Path) -> None:
 
 def test_a_figure_added_by_the_readme_recipe_reaches_all_the_report_and_review(tmp_path):
     root = tmp_path / "repo"
-    shutil.copytree(REPO / "src", root / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    for item in ("workflow", "config"):
-        shutil.copytree(REPO / item, root / item)
-    shutil.copy(REPO / "Snakefile", root / "Snakefile")
+    env = readme_recipe.copy_project(root)
     apply_recipe(root)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root / "src"), os.environ.get("PYTHONPATH", "")])}
 
     # `all` plans the figure's job (and the report that shows it)
     plan = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--snakefile", str(root / "Snakefile"),

@@ -4,20 +4,18 @@ and the workflow, the new method runs in a grid and shows in Table 1, every figu
 from __future__ import annotations
 
 import json
-import os
-import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import readme_recipe
 import yaml
 
 from sparsyfed import catalog
 from sparsyfed.analysis.outputs import FIGURES
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = readme_recipe.REPO
 NAME = "Layer-wise Top-K"  # the display name the README declares
 
 # Draws every figure from the tables in argv[1] but those named in argv[3] and prints each text it draws.
@@ -43,12 +41,7 @@ WITHOUT_METHODS = ("partitions", "relative_accuracy_vs_authors", "accuracy_vs_ke
 
 def recipe() -> tuple[str, str, str]:
     """The three code blocks of the README's "Adding a method" section: module, catalogue line, schema."""
-    text = (REPO / "README.md").read_text()
-    section = text[text.index("## Adding a method"):]
-    section = section[: section.index("\n## ", 1)]
-    blocks = re.findall(r"```(?:python|yaml)\n(.*?)```", section, flags=re.S)
-    assert len(blocks) == 3, blocks
-    return blocks[0], blocks[1], blocks[2]
+    return tuple(readme_recipe.blocks("Adding a method", 3, "python|yaml"))
 
 
 def apply_recipe(root: Path) -> None:
@@ -81,16 +74,12 @@ def merge(into: dict, part: dict) -> None:
 def test_a_method_added_by_the_readme_recipe_reaches_every_output(tmp_path):
     # Prepare: a copy of the package and the workflow, the recipe applied, a grid with the new method
     root = tmp_path / "repo"
-    shutil.copytree(REPO / "src", root / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    for item in ("workflow", "config", "profiles"):
-        shutil.copytree(REPO / item, root / item)
-    shutil.copy(REPO / "Snakefile", root / "Snakefile")
+    env = readme_recipe.copy_project(root, ("workflow", "config", "profiles"))
     apply_recipe(root)
     config = yaml.safe_load((REPO / "tests" / "workflow" / "config_tiny.yaml").read_text())
     config["grid"].update(methods=["dense", "sparsyfed", "layerwise_topk"], sparsities=[0.9])
     config_file = tmp_path / "config.yaml"
     config_file.write_text(yaml.safe_dump(config))
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root / "src"), os.environ.get("PYTHONPATH", "")])}
     work = tmp_path / "work"
 
     # Execute

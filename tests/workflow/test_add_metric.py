@@ -3,27 +3,20 @@ records the column every round and `collect` carries it into the tidy rounds tab
 
 from __future__ import annotations
 
-import os
-import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pandas as pd
+import readme_recipe
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = readme_recipe.REPO
 COLUMN = "max_layer_density"
 
 
 def recipe() -> tuple[str, str]:
     """The two code blocks of the README's "Adding a metric column" section: the name and the value."""
-    text = (REPO / "README.md").read_text()
-    section = text[text.index("## Adding a metric column"):]
-    section = section[: section.index("\n## ", 1)]
-    blocks = re.findall(r"```python\n(.*?)```", section, flags=re.S)
-    assert len(blocks) == 2, blocks
-    return blocks[0], blocks[1]
+    return tuple(readme_recipe.blocks("Adding a metric column", 2, "python"))
 
 
 def insert(path: Path, before: str, text: str) -> None:
@@ -45,10 +38,8 @@ def apply_recipe(src: Path) -> None:
 
 
 def test_a_metric_added_by_the_readme_recipe_reaches_the_tidy_rounds_table(tmp_path, tiny_run):
-    src = tmp_path / "src"
-    shutil.copytree(REPO / "src", src, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    apply_recipe(src)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), os.environ.get("PYTHONPATH", "")])}
+    env = readme_recipe.copy_project(tmp_path, items=())
+    apply_recipe(tmp_path / "src")
 
     def cli(*args):
         result = subprocess.run([sys.executable, "-m", "sparsyfed.cli", *args], env=env, capture_output=True,
