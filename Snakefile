@@ -29,7 +29,7 @@
 #   paper_figures/agreement.{md,csv}                             against reference_tables (when it exists)
 #   results/review/, results/verify/                             targets `review`, `verify` (reference/)
 #   logs/{rule}/{wildcards}.log                                  one log per job, named like its output
-#       e.g. logs/simulate_run/{dataset}/alpha{alpha}/{method}/s{sparsity}/seed{seed}.log,
+#       e.g. logs/simulate/runs/{dataset}/alpha{alpha}/{method}/s{sparsity}/seed{seed}.log,
 #       logs/tables/{table}.log, logs/figures/{figure}.log, logs/collect_tables.log
 #   results/benchmarks/...tsv                                    time and memory of each job, same names
 
@@ -47,7 +47,6 @@ report: "workflow/report/workflow.rst"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/common_reference.smk"
-include: "workflow/rules/common_experiments.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/collect.smk"
@@ -85,6 +84,11 @@ rule figures:
 
 
 rule smoke:
-    """A short run of every method on every dataset: checks data, device and methods in minutes."""
+    """A short run of every method on every dataset: checks data, device and methods in minutes, and
+    fails naming each run that crashed."""
     input:
         get_smoke_output(),
+    log:
+        "logs/smoke.log",
+    run:
+        check_smoke(input, log[0])

@@ -8,7 +8,7 @@ import yaml
 
 from sparsyfed.config import RunConfig, load_config
 from sparsyfed.errors import UserError
-from sparsyfed.grid import RUN_DIR, RUN_LAYOUT, Grid, fmt, parse_run_dir, write_settings
+from sparsyfed.grid import RESULTS, RUN_DIR, RUN_LAYOUT, RUN_PATTERN, Grid, fmt, parse_run_dir, write_settings
 
 POINT = dict(dataset="fashion_mnist", alpha="0.1", method="sparsyfed", sparsity="0.9", seed="5378")
 
@@ -95,6 +95,29 @@ def test_smoke_runs_the_first_point_for_the_smoke_rounds():
     point = grid.smoke_point("fashion_mnist", "topk")
     assert point == dict(dataset="fashion_mnist", alpha="0.1", method="topk", sparsity="0.9", seed="5378")
     assert grid.smoke_point("fashion_mnist", "dense")["sparsity"] == "0"
+
+
+def test_every_run_folder_has_its_settings_and_only_those_match_the_run_wildcard():
+    """One settings rule and one simulate rule make every run: `settings_at` finds the settings of the grid's,
+    the smoke and the experiments' run folders, and RUN_PATTERN (their wildcard) matches each of them."""
+    import re
+
+    grid = Grid(tiny())
+    smoke_settings = grid.settings_at(grid.smoke_dirs()[1])
+    assert smoke_settings == grid.settings(**grid.smoke_point("fashion_mnist", "topk"), rounds=1)
+    folders = {d: grid.settings(**p) for d, p in zip(grid.run_dirs(), grid.points(), strict=True)}
+    folders |= {d: r.settings for e in ("beta_sweep", "corrected", "capacity")
+                for d, r in grid.experiment_runs(e).items() if not r.in_grid}
+    for folder, settings in folders.items():
+        assert grid.settings_at(folder) == settings, folder
+        assert re.fullmatch(RUN_PATTERN, folder.removeprefix(f"{RESULTS}/")), folder
+    for folder in grid.smoke_dirs():
+        assert re.fullmatch(RUN_PATTERN, folder.removeprefix(f"{RESULTS}/")), folder
+    for wrong in ("results/runs/fashion_mnist/alpha0.5/topk/s0.9/seed5378",  # no such alpha in the grid
+                  "results/smoke/cifar10/topk", "results/experiments/nope/runs/x"):
+        with pytest.raises(UserError, match="no run of this config|unknown experiment|not a run"):
+            grid.settings_at(wrong)
+    assert not re.fullmatch(RUN_PATTERN, "tables/runs") and not re.fullmatch(RUN_PATTERN, "runs/x")
 
 
 # ---------------------------------------------------------------- experiments beside the grid

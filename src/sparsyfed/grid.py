@@ -40,10 +40,11 @@ from sparsyfed.config import RunConfig, run_identity
 from sparsyfed.errors import UserError
 from sparsyfed.io import write_text
 
+RESULTS = "results"
 RUN_LAYOUT = "{dataset}/alpha{alpha}/{method}/s{sparsity}/seed{seed}"
-RUN_DIR = f"results/runs/{RUN_LAYOUT}"
-SMOKE_DIR = "results/smoke/{dataset}/{method}"
-PARTITION = "results/partitions/{dataset}/alpha{alpha}_n{clients}_seed{pseed}.npz"
+RUN_DIR = f"{RESULTS}/runs/{RUN_LAYOUT}"
+SMOKE_DIR = f"{RESULTS}/smoke/{{dataset}}/{{method}}"
+PARTITION = f"{RESULTS}/partitions/{{dataset}}/alpha{{alpha}}_n{{clients}}_seed{{pseed}}.npz"
 SETTINGS = "settings.yaml"  # in a run folder, beside what the run writes (sparsyfed.record)
 # The reference method (dense) has no target sparsity: it runs once per dataset x alpha x seed, as s0.
 REFERENCE_SPARSITY = "0"
@@ -55,8 +56,11 @@ PLACE_SETTINGS = ("data_root", "partition")
 # Experiments beside the grid (each a target of its own; see the module docstring).
 BETA_SWEEP, CORRECTED, CAPACITY = "beta_sweep", "corrected", "capacity"
 EXPERIMENTS = (BETA_SWEEP, CORRECTED, CAPACITY)
-EXPERIMENT_RUNS = "results/experiments/{experiment}/runs"  # + a run's path, `ExperimentRun.dir`
-EXPERIMENT_TABLES = "results/experiments/{experiment}/tables"  # its tidy tables (`sparsyfed collect --variants`)
+EXPERIMENT_RUNS = f"{RESULTS}/experiments/{{experiment}}/runs"  # + a run's path, `ExperimentRun.dir`
+EXPERIMENT_TABLES = f"{RESULTS}/experiments/{{experiment}}/tables"  # its tidy tables (`sparsyfed collect --variants`)
+# Every run's folder, whatever made it (the grid, the smoke target, an experiment): results/{run}, with
+# `run` one of these (one simulate rule and one settings rule make them all; `Grid.settings_at`).
+RUN_FOLDERS = (RUN_DIR, SMOKE_DIR, f"{EXPERIMENT_RUNS}/{{run}}")
 BETA_SWEEP_METHOD = catalog.with_role(catalog.PROPOSED)[0]  # the method whose exponent the sweep varies
 AS_RAN = "as_ran"  # the two variants of a corrected behaviour (catalog.Behaviour)
 CORRECTED_VARIANT = "corrected"
@@ -80,6 +84,20 @@ def fmt(x: float) -> str:
     """
     text = format(Decimal(format(float(x), ".12g")).normalize(), "f")
     return "0" if text in ("-0", "") else text
+
+
+def _template_regex(template: str, named: bool = True) -> str:
+    """A regex matching the paths of a template (its fields: WILDCARD_PATTERNS, `run` any path, others one
+    folder name), with named groups or none (for Snakemake's wildcard constraints)."""
+    fields = {"run": ".+", **WILDCARD_PATTERNS}
+    pieces = re.split(r"\{(\w+)\}", template)
+    return "".join(re.escape(p) if i % 2 == 0 else
+                   (f"(?P<{p}>{fields.get(p, '[^/]+')})" if named else f"(?:{fields.get(p, '[^/]+')})")
+                   for i, p in enumerate(pieces))
+
+
+# The `run` wildcard of the simulate and settings rules: a run's folder below RESULTS.
+RUN_PATTERN = "|".join(_template_regex(t.removeprefix(f"{RESULTS}/"), named=False) for t in RUN_FOLDERS)
 
 
 def parse_run_dir(path: str | Path) -> dict[str, Any] | None:
@@ -199,6 +217,23 @@ class Grid:
         """A smoke run: the grid's first alpha, sparsity and seed."""
         return dict(dataset=dataset, alpha=self.alphas[0], method=method,
                     sparsity=self.sparsities_of(method)[0], seed=self.seeds[0])
+
+    def smoke_dirs(self) -> list[str]:
+        return [SMOKE_DIR.format(dataset=d, method=m) for d in self.datasets for m in self.methods]
+
+    def settings_at(self, folder: str) -> dict[str, Any]:
+        """Every setting of the run whose folder is `folder` (one of RUN_FOLDERS: the grid's, a smoke run's
+        or an experiment's); UserError when no run of this config has that folder."""
+        grid, smoke, experiment = (re.fullmatch(_template_regex(t), folder) for t in RUN_FOLDERS)
+        if grid and self.has_point(grid.groupdict()):
+            return self.settings(**grid.groupdict())
+        if smoke and smoke["dataset"] in self.datasets and smoke["method"] in self.methods:
+            return self.settings(**self.smoke_point(smoke["dataset"], smoke["method"]),
+                                 rounds=self.config["smoke"]["rounds"])
+        if experiment and experiment["experiment"] in EXPERIMENTS:
+            return self.experiment_settings(experiment["experiment"], experiment["run"])
+        raise UserError(f"{folder}: no run of this config has this folder (the grid's runs are "
+                        f"{RUN_DIR}, its smoke runs {SMOKE_DIR}, with values of the config)")
 
     def settings(self, dataset: str, alpha: str, method: str, sparsity: str, seed: str,
                  rounds: int | None = None, model: str | None = None, width: float | None = None) -> dict[str, Any]:

@@ -135,7 +135,7 @@ def local_job_counts(output: str) -> dict[str, int]:
 
 def job_name(comment: str) -> str:
     """The rule or group in the plugin's job comment: 'rule_<name>' or 'rule_<name>_wildcards_<values>'
-    (a group job's name is '<group>_<rules>', e.g. 'sim_simulate_run')."""
+    (a group job's name is '<group>_<rules>', e.g. 'sim_simulate')."""
     return comment.removeprefix("rule_").split("_wildcards_")[0]
 
 
@@ -173,10 +173,10 @@ def test_tiny_grid_one_run_per_job(tmp_path):
     assert (runs["status"] == "ok").all(), runs[["method", "sparsity", "status", "error"]]
     # One SLURM job per job of the plan but the local ones (`all`, the settings files); each COMPLETED.
     local = local_job_counts(result.stdout)
-    assert local == {"all": 1, "settings_run": len(runs)}
+    assert local == {"all": 1, "settings": len(runs)}
     planned = {rule: n - local.get(rule, 0) for rule, n in job_counts(result.stdout).items() if rule != "total"}
     planned = {rule: n for rule, n in planned.items() if n}
-    planned["sim_simulate_run"] = planned.pop("simulate_run")
+    planned["sim_simulate"] = planned.pop("simulate")
     jobs = slurm_jobs(result.stdout)
     assert [j["State"] for j in jobs] == ["COMPLETED"] * sum(planned.values()), jobs
     assert pd.Series([job_name(j["Comment"]) for j in jobs]).value_counts().to_dict() == planned
@@ -206,12 +206,12 @@ def test_grouped_grid_with_a_crashing_run(tmp_path):
 
     jobs = slurm_jobs(result.stdout)
     assert all(j["State"] == "COMPLETED" for j in jobs), jobs
-    groups = [j for j in jobs if job_name(j["Comment"]) == "sim_simulate_run"]
-    assert [j for j in jobs if "simulate_run" in j["Comment"]] == groups  # every run went in a group
+    groups = [j for j in jobs if job_name(j["Comment"]) == "sim_simulate"]
+    assert [j for j in jobs if "simulate" in j["Comment"]] == groups  # every run went in a group
     sizes = [per_group] * (len(runs) // per_group) + ([len(runs) % per_group] if len(runs) % per_group else [])
     planned = job_counts(result.stdout)
     local = sum(local_job_counts(result.stdout).values())
-    assert len(jobs) == planned["total"] - local - planned["simulate_run"] + len(sizes)
+    assert len(jobs) == planned["total"] - local - planned["simulate"] + len(sizes)
     sim = yaml.safe_load(TINY.read_text())["resources"]["simulate"]
     expected = sorted((min(n, cpus), min(n, cpus) * sim["mem_mb"], math.ceil(n / min(n, cpus)) * sim["runtime"])
                       for n in sizes)
@@ -277,7 +277,7 @@ def test_cancelled_run_resumes_from_its_checkpoint(tmp_path):
     run_id = re.search(r"SLURM run ID: (\S+)", log.read_text()).group(1)
     running = subprocess.run(["squeue", "-h", "--name", run_id, "-o", "%i|%k"], capture_output=True, text=True,
                              check=True).stdout
-    job = [line.split("|")[0] for line in running.splitlines() if "simulate_run" in line]
+    job = [line.split("|")[0] for line in running.splitlines() if "simulate" in line]
     assert len(job) == 1, running
     subprocess.run(["scancel", job[0]], check=True)
     while "CANCELLED" not in subprocess.run(["sacct", "-n", "-X", "-j", job[0], "-o", "State"],
@@ -289,7 +289,7 @@ def test_cancelled_run_resumes_from_its_checkpoint(tmp_path):
     first.wait(timeout=300)
     out = log.read_text()
     assert first.returncode != 0, out[-3000:]
-    assert [j["State"].split()[0] for j in slurm_jobs(out) if "simulate_run" in j["Comment"]] == ["CANCELLED"]
+    assert [j["State"].split()[0] for j in slurm_jobs(out) if "simulate" in j["Comment"]] == ["CANCELLED"]
     assert not (work / RUN / "summary.json").exists()
     saved = torch.load(checkpoint, weights_only=False)["round"]
     assert 1 <= saved < 40
@@ -319,7 +319,7 @@ def test_run_at_its_time_limit_is_retried_and_resumes(tmp_path):
                        "--retries", str(RETRIES_UNDER_LOAD), env=faults_env(SPARSYFED_TEST_ROUND_DELAY="2.5"))
     assert result.returncode == 0, result.stdout[-4000:]
 
-    attempts = [j for j in slurm_jobs(result.stdout) if "simulate_run" in j["Comment"]]
+    attempts = [j for j in slurm_jobs(result.stdout) if "simulate" in j["Comment"]]
     states = [j["State"] for j in attempts]
     assert states[-1] == "COMPLETED" and set(states[:-1]) == {"TIMEOUT"}, attempts
     assert all(j["Timelimit"] == "00:01:00" for j in attempts)

@@ -11,15 +11,15 @@ import pytest
 import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
-from test_workflow import CONFIGS, SCHEMA, job_counts, load, snakemake
+from test_workflow import CONFIGS, SCHEMA, job_counts, load, planned_runs, snakemake
 
 from sparsyfed import catalog
 
 
-def expected_capacity_counts(config: dict) -> dict[str, int]:
+def expected_capacity_counts(config: dict) -> tuple[dict[str, int], int]:
     """Jobs of `snakemake capacity` (config/README.md): every method at the ladder's alphas x sparsities (dense
     once per alpha) and seeds per width, the methods at one cell with longer training, the model rung's methods
-    at its cell; the runs with the grid's settings at the grid's points are the grid's own."""
+    at its cell; and how many of those runs are the grid's own (those with the grid's settings at its points)."""
     validate(config, str(SCHEMA))
     spec, grid = config["experiments"]["capacity"], config["grid"]
     methods, seeds = spec["methods"] or grid["methods"], spec["seeds"] or grid["seeds"]
@@ -43,20 +43,19 @@ def expected_capacity_counts(config: dict) -> dict[str, int]:
         dense = [m for m in methods if m in grid["methods"] and catalog.method(m).role == catalog.REFERENCE]
         reused = len(alphas & set(spec["alphas"]) & set(grid["alphas"])) * len(set(seeds) & set(grid["seeds"])) * (
             len(dense) + len(sparse) * len(set(spec["sparsities"]) & set(grid["sparsities"])))
-    counts = {"data_check": 1, "data_partition": len(alphas), "settings_experiment": runs - reused,
-              "simulate_experiment": runs - reused, "collect_experiment": 1, "tables_capacity": 1,
-              "figures_capacity_trend": 1, "capacity": 1}
-    if reused:
-        counts.update(settings_run=reused, simulate_run=reused)
+    counts = {"data_check": 1, "data_partition": len(alphas), "settings": runs, "simulate": runs,
+              "collect_experiment": 1, "tables_capacity": 1, "figures_capacity_trend": 1, "capacity": 1}
     counts["total"] = sum(counts.values())
-    return counts
+    return counts, reused
 
 
 @pytest.mark.parametrize("name", ["default", "reference", "paper", "fsdd", "tiny"])
 def test_capacity_plans_the_ladder(name, tmp_path):
     result = snakemake("-n", "capacity", "--configfile", str(CONFIGS[name]), workdir=tmp_path)
     assert result.returncode == 0, result.stdout[-3000:]
-    assert job_counts(result.stdout) == expected_capacity_counts(load(name))
+    counts, reused = expected_capacity_counts(load(name))
+    assert job_counts(result.stdout) == counts
+    assert sum(run.startswith("runs/") for run in planned_runs(result.stdout)) == reused
 
 
 def test_capacity_paths_name_the_rung(tmp_path):
@@ -98,7 +97,8 @@ def test_tiny_ladder_end_to_end_and_in_the_report(tmp_path):
     shown.write_text(yaml.safe_dump(config))
     result = snakemake("--cores", "2", "--configfile", str(shown), workdir=work, timeout=1800)
     assert result.returncode == 0, result.stdout[-4000:]
-    assert "simulate_experiment" not in job_counts(result.stdout)  # the ladder is done; only the grid runs
+    ran = planned_runs(result.stdout)  # the ladder is done; only the grid runs
+    assert ran and all(r.startswith("runs/") for r in ran)
     report = (figures / "report.md").read_text()
     assert "## The capacity ladder" in report and "![Capacity trend](capacity_trend.png)" in report
     assert "### The claims along the ladder" in report and "[capacity.md](capacity.md)" in report

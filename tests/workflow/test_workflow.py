@@ -59,6 +59,11 @@ def job_counts(output: str) -> dict[str, int]:
     return counts
 
 
+def planned_runs(output: str) -> list[str]:
+    """The run folders (below results/) of the simulate jobs a Snakemake output shows."""
+    return re.findall(r"rule simulate:\n(?:    .*\n)*?    wildcards: run=(\S+)", output)
+
+
 def expected_counts(config: dict) -> dict[str, int]:
     """Jobs the grid of `config` implies: dense once per dataset x alpha x seed, sparse methods
     at every sparsity; one data check per dataset, one partition per dataset x alpha."""
@@ -69,8 +74,8 @@ def expected_counts(config: dict) -> dict[str, int]:
     counts = {
         "data_check": datasets,
         "data_partition": datasets * alphas,
-        "settings_run": datasets * alphas * seeds * per_cell,
-        "simulate_run": datasets * alphas * seeds * per_cell,
+        "settings": datasets * alphas * seeds * per_cell,
+        "simulate": datasets * alphas * seeds * per_cell,
         "collect_tables": 1,
         "tables_claims": 1,
         "report_page": 1,
@@ -90,7 +95,7 @@ def expected_experiment_counts(config: dict, target: str) -> dict[str, int]:
     seeds = spec["seeds"] or grid["seeds"]
     if target == "beta_sweep":
         runs = (len(spec["betas"]) + len(spec["exponents"])) * len(seeds)
-        counts = {"data_check": 1, "data_partition": 1, "settings_experiment": runs, "simulate_experiment": runs,
+        counts = {"data_check": 1, "data_partition": 1, "settings": runs, "simulate": runs,
                   "collect_experiment": 1, "tables_beta_sensitivity": 1, "figures_beta_sensitivity": 1,
                   "beta_sweep": 1}
     else:
@@ -107,10 +112,8 @@ def expected_experiment_counts(config: dict, target: str) -> dict[str, int]:
         reused = sum(in_grid for m in methods if m in grid["methods"])
         new = sum(len(b.methods) for b in behaviours) * per_method + len(methods) * per_method - reused
         counts = {"data_check": len(datasets), "data_partition": len(datasets) * len(alphas),
-                  "settings_experiment": new, "simulate_experiment": new, "collect_experiment": 1,
+                  "settings": new + reused, "simulate": new + reused, "collect_experiment": 1,
                   "tables_corrected": 1, "corrected": 1}
-        if reused:
-            counts.update(settings_run=reused, simulate_run=reused)
     counts["total"] = sum(counts.values())
     return counts
 
@@ -139,13 +142,13 @@ def test_dry_run_plans_the_grid(name, tmp_path):
 
 def test_default_dry_run_plans_the_grid(default_plan):
     assert job_counts(default_plan) == expected_counts(load("default"))
-    assert job_counts(default_plan)["simulate_run"] == (5 * 2 + 1) * 3 * 3 == 99
+    assert job_counts(default_plan)["simulate"] == (5 * 2 + 1) * 3 * 3 == 99
 
 
 def test_fsdd_grid_size():
     """FSDD: 5 sparse methods x 2 sparsities + dense, x 3 alphas x 2 seeds; 30 clients x 80 recordings."""
     config = load("fsdd")
-    assert expected_counts(config)["simulate_run"] == (5 * 2 + 1) * 3 * 2 == 66
+    assert expected_counts(config)["simulate"] == (5 * 2 + 1) * 3 * 2 == 66
     assert config["partition"] == {"num_clients": 30, "samples_per_client": 80, "seed": 1337}
 
 
@@ -160,17 +163,15 @@ def test_dry_run_plans_an_experiment(name, target, tmp_path):
 def test_experiment_sizes_of_the_shipped_configs():
     """The sizes the configs' comments state: the default scale's sweep and ablation, the paper's."""
     default, paper = load("default"), load("paper")
-    assert expected_experiment_counts(default, "beta_sweep")["simulate_experiment"] == 10 * 5
+    assert expected_experiment_counts(default, "beta_sweep")["simulate"] == 10 * 5
     # 5 corrected runs (SparsyFed and ZeroFL twice, FLASH once) + 3 as ran, at 3 alphas x 3 seeds;
-    # the seeds are the grid's, so every as-ran run is the grid's own
-    assert expected_experiment_counts(default, "corrected")["simulate_experiment"] == 45
-    assert expected_experiment_counts(default, "corrected")["simulate_run"] == 27
-    assert expected_experiment_counts(paper, "beta_sweep")["simulate_experiment"] == 10 * 3
+    # the seeds are the grid's, so every as-ran run is the grid's own (test_experiment_paths_name_what_they_vary)
+    assert expected_experiment_counts(default, "corrected")["simulate"] == 45 + 27
+    assert expected_experiment_counts(paper, "beta_sweep")["simulate"] == 10 * 3
     assert paper["experiments"]["beta_sweep"] | {"seeds": None} == {
         "dataset": "cifar10", "betas": [1.0, 1.125, 1.25, 1.375, 2.0, 2.25, 2.75, 3.0, 4.0],
         "exponents": ["spectral"], "alpha": 1.0, "sparsity": 0.95, "seeds": None}
-    assert expected_experiment_counts(paper, "corrected")["simulate_experiment"] == 135
-    assert expected_experiment_counts(paper, "corrected")["simulate_run"] == 81
+    assert expected_experiment_counts(paper, "corrected")["simulate"] == 135 + 81
 
 
 def test_experiment_paths_name_what_they_vary(tmp_path):
@@ -181,6 +182,8 @@ def test_experiment_paths_name_what_they_vary(tmp_path):
     assert "results/experiments/corrected/runs/flash_mask-corrected/fashion_mnist/alpha0.1/flash/s0.95/seed2035" in out
     # as ran: the grid's own run (every seed of the experiment is the grid's)
     assert "results/experiments/corrected/runs/grid/" not in out
+    runs = planned_runs(out)
+    assert sum(r.startswith("runs/") for r in runs) == 27 and sum(r.startswith("experiments/") for r in runs) == 45 + 50
     assert "results/runs/fashion_mnist/alpha1000/zerofl/s0.95/seed2035/summary.json" in out
     assert "results/runs/fashion_mnist/alpha0.1/sparsyfed/s0.95/seed9421/summary.json" in out  # the grid's own
     assert "paper_figures/table1" not in out  # the experiments are not the grid's tables
@@ -189,7 +192,7 @@ def test_experiment_paths_name_what_they_vary(tmp_path):
 def test_paper_grid_size():
     """The paper's grid: 3 datasets x (5 sparse methods x 5 sparsities + dense) x 3 alphas x 3 seeds."""
     config = load("paper")
-    assert expected_counts(config)["simulate_run"] == 3 * (5 * 5 + 1) * 3 * 3 == 702
+    assert expected_counts(config)["simulate"] == 3 * (5 * 5 + 1) * 3 * 3 == 702
     # + data 3, partitions 9, collect, 5 tables, claims, 8 figures, report, all; one settings file per run
     assert expected_counts(config)["total"] == 731 + 702
 
@@ -214,7 +217,7 @@ def test_slurm_profile_plans_without_sbatch(tmp_path):
     result = snakemake("-n", "--profile", str(REPO / "profiles" / "slurm"), "--configfile", str(CONFIGS["paper"]),
                        "--default-resources", "slurm_account=abc", "slurm_partition=cpu", workdir=tmp_path)
     assert result.returncode == 0, result.stdout[-3000:]
-    assert job_counts(result.stdout)["simulate_run"] == 702
+    assert job_counts(result.stdout)["simulate"] == 702
     run_resources = [line for line in result.stdout.splitlines()
                      if line.strip().startswith("resources:") and "gpu=" in line]
     assert run_resources and all("gpu=1" in line and "slurm_account=abc" in line for line in run_resources)
@@ -226,8 +229,26 @@ def test_smoke_target(tmp_path):
     assert result.returncode == 0, result.stdout[-3000:]
     counts = job_counts(result.stdout)
     runs = len(config["datasets"]) * len(config["grid"]["methods"])
-    assert counts["simulate_smoke"] == counts["settings_smoke"] == runs
-    assert "simulate_run" not in counts
+    assert counts["simulate"] == counts["settings"] == runs and counts["smoke"] == 1
+    assert sorted(planned_runs(result.stdout)) == sorted(f"smoke/{d['name']}/{m}" for d in config["datasets"]
+                                                         for m in config["grid"]["methods"])
+
+
+def test_smoke_target_names_each_failed_run(tmp_path):
+    """Smoke runs record a crash as every run does; the target then fails, naming each failed run."""
+    config = load("tiny")
+    config["grid"]["methods"] = ["dense", "topk"]
+    path = tmp_path / "smoke.yaml"
+    path.write_text(yaml.safe_dump(config))
+    hooks = REPO / "tests" / "hooks"  # the injected faults (tests/hooks/injected_faults.py)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(hooks), os.environ.get("PYTHONPATH")])),
+           "SPARSYFED_HOOKS": "injected_faults", "SPARSYFED_TEST_CRASH": "method=topk,round=1"}
+    work = tmp_path / "work"
+    result = snakemake("--cores", "2", "smoke", "--configfile", str(path), workdir=work, env=env)
+    assert result.returncode != 0
+    assert "results/smoke/fashion_mnist/topk: failed: InjectedCrash" in result.stdout, result.stdout[-3000:]
+    assert "results/smoke/fashion_mnist/dense" not in (work / "logs" / "smoke.log").read_text()
+    assert "smoke: 1 of 2 runs failed" in result.stdout and "--forcerun simulate" in result.stdout
 
 
 # ---------------------------------------------------------------- lint, schema, configs
@@ -400,14 +421,15 @@ def test_tiny_config_end_to_end(tmp_path):
     missing = [str(p.relative_to(work)) for p in wanted if not p.is_file() or p.stat().st_size == 0]
     assert not missing
     runs = pd.read_csv(work / "results" / "tables" / "runs.csv")
-    assert len(runs) == expected["simulate_run"]
+    assert len(runs) == expected["simulate"]
     assert (runs["status"] == "ok").all(), runs[["method", "sparsity", "status", "error"]]
     assert set(runs[record.SCALE]) == {config["scale"]}  # the collect rule passes the config's scale
     for page in ("claims.md", "report.md"):
         assert f"\n\nScale: **{config['scale']}**: Fashion-MNIST with small_cnn; 10 clients × 20 samples" \
             in (work / "paper_figures" / page).read_text(), page
     assert not list(work.glob("results/runs/**/checkpoint.pt"))  # finished runs leave no checkpoint
-    assert (work / "logs" / "simulate_run").is_dir() and (work / "results" / "benchmarks" / "simulate_run").is_dir()
+    assert (work / "logs" / "simulate" / "runs").is_dir()
+    assert (work / "results" / "benchmarks" / "simulate" / "runs").is_dir()
 
     # Nothing to do when nothing changed
     plan = snakemake("-n", "--configfile", str(CONFIGS["tiny"]), workdir=work, env=env)
@@ -436,7 +458,7 @@ def test_tiny_config_end_to_end(tmp_path):
     plan = snakemake("-n", *tiny, workdir=work, env=env)
     counts = job_counts(plan.stdout)
     assert {k for k in counts if k.startswith("figures_")} == {f"figures_{f}" for f in FIGURES}
-    assert counts["tables_claims"] == 1 and "collect_tables" not in counts and "simulate_run" not in counts
+    assert counts["tables_claims"] == 1 and "collect_tables" not in counts and "simulate" not in counts
 
     # Changing one method's setting reruns exactly that method's runs (their settings files change)
     changed = load("tiny")
@@ -446,7 +468,7 @@ def test_tiny_config_end_to_end(tmp_path):
     config.write_text(yaml.safe_dump(changed))
     plan = snakemake("-n", "-p", "--configfile", str(config), workdir=work, env=env)
     counts = job_counts(plan.stdout)
-    assert counts["settings_run"] == counts["simulate_run"] == len(changed["grid"]["sparsities"])
+    assert counts["settings"] == counts["simulate"] == len(changed["grid"]["sparsities"])
     reruns = [line for line in plan.stdout.splitlines() if "sparsyfed run --config" in line]
     assert reruns and all("/zerofl/" in line for line in reruns)
 
@@ -459,7 +481,8 @@ def test_tiny_config_end_to_end(tmp_path):
     # The experiments: the corrected one reuses the grid's runs as its as-ran runs
     plan = snakemake("-n", "corrected", "--configfile", str(CONFIGS["tiny"]), workdir=work, env=env)
     counts = job_counts(plan.stdout)
-    assert counts["simulate_experiment"] == 1 and "simulate_run" not in counts, plan.stdout[-3000:]
+    assert planned_runs(plan.stdout) == ["experiments/corrected/runs/flash_mask-corrected/fashion_mnist/alpha0.1/"
+                                         "flash/s0.9/seed5378"], plan.stdout[-3000:]
     result = snakemake("--cores", "2", "beta_sweep", "corrected", "--configfile", str(CONFIGS["tiny"]),
                        workdir=work, env=env)
     assert result.returncode == 0, result.stdout[-4000:]

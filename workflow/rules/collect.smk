@@ -19,10 +19,9 @@ rule collect_tables:
         "results/benchmarks/collect_tables.tsv"
     conda:
         ENV
-    threads: lookup(dpath="resources/analysis/threads", within=config)
+    threads: THREADS["analysis"]
     resources:
-        mem_mb=lookup(dpath="resources/analysis/mem_mb", within=config),
-        runtime=lookup(dpath="resources/analysis/runtime", within=config),
+        **RESOURCES["analysis"],
     params:
         runs=lambda wildcards, input: [os.path.dirname(f) for f in input.runs],
         out=lambda wildcards, output: os.path.dirname(output[0]),

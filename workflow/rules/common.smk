@@ -1,8 +1,8 @@
 # The workflow's glue: validate the config, build its grid (sparsyfed.grid, where the settings
-# logic lives and is tested), constrain wildcards, and the input functions shared by several
-# stage files. The input functions of report.smk and review.smk are in common_reference.smk, those
-# of experiments.smk in common_experiments.smk.
+# logic lives and is tested), constrain wildcards, size the jobs, and the input functions of the
+# stage files. The input functions of report.smk and review.smk are in common_reference.smk.
 
+import json
 import os
 import re
 import sys
@@ -24,13 +24,12 @@ from sparsyfed.analysis.outputs import (
 from sparsyfed.code_inputs import code_inputs
 from sparsyfed.errors import UserError
 from sparsyfed.grid import (
-    EXPERIMENT_RUNS,
     EXPERIMENT_TABLES,
     EXPERIMENTS,
     PARTITION,
-    RUN_DIR,
+    RESULTS,
+    RUN_PATTERN,
     SETTINGS,
-    SMOKE_DIR,
     WILDCARD_PATTERNS,
     Grid,
     write_settings,
@@ -72,6 +71,17 @@ wildcard_constraints:
     seed=WILDCARD_PATTERNS["seed"],
     clients=WILDCARD_PATTERNS["clients"],
     pseed=WILDCARD_PATTERNS["pseed"],
+    run=RUN_PATTERN,
+    experiment=_alternatives(EXPERIMENTS),
+
+
+# Job sizes, per kind of job (simulate, data, analysis), from the config's `resources` section, as
+# `threads: THREADS[kind]` and `resources: **RESOURCES[kind]` in each rule.
+THREADS = {kind: sizes["threads"] for kind, sizes in config["resources"].items()}
+RESOURCES = {
+    kind: {k: v for k, v in sizes.items() if k != "threads"}
+    for kind, sizes in config["resources"].items()
+}
 
 
 # ---------------------------------------------------------------- input functions
@@ -81,29 +91,63 @@ def all_run_summaries():
     return [f"{d}/{record.SUMMARY}" for d in GRID.run_dirs()]
 
 
-def get_run_partition(wildcards):
-    return GRID.partition(wildcards.dataset, wildcards.alpha)
-
-
-def get_smoke_partition(wildcards):
-    point = GRID.smoke_point(wildcards.dataset, wildcards.method)
-    return GRID.partition(point["dataset"], point["alpha"])
-
-
 def run_settings(wildcards):
-    """Every setting of one run: the params of its settings job, so that a change reruns exactly it."""
-    return GRID.settings(
-        wildcards.dataset,
-        wildcards.alpha,
-        wildcards.method,
-        wildcards.sparsity,
-        wildcards.seed,
+    """Every setting of the run in results/{run}: the params of its settings job, so that a change
+    reruns exactly it."""
+    try:
+        return GRID.settings_at(f"{RESULTS}/{wildcards.run}")
+    except UserError as exc:
+        raise WorkflowError(str(exc)) from None
+
+
+def run_inputs(wildcards):
+    """What the run in results/{run} reads besides its settings: its dataset's check, its partition."""
+    settings = run_settings(wildcards)
+    return {
+        "data": f"results/data/{settings['dataset']}.json",
+        "partition": settings["partition"],
+    }
+
+
+def experiment_summaries(wildcards):
+    runs = GRID.experiment_runs(wildcards.experiment)
+    return [f"{d}/{record.SUMMARY}" for d in runs]
+
+
+def experiment_partitions(wildcards):
+    return GRID.experiment_partitions(wildcards.experiment)
+
+
+def experiment_tables(experiment):
+    return expand(
+        f"{EXPERIMENT_TABLES}/{{table}}.csv",
+        experiment=experiment,
+        table=record.TIDY_TABLES,
     )
 
 
-def smoke_settings(wildcards):
-    point = GRID.smoke_point(wildcards.dataset, wildcards.method)
-    return GRID.settings(**point, rounds=config["smoke"]["rounds"])
+def check_smoke(summaries, log):
+    """Fail, naming each, if a smoke run failed (smoke runs record a crash in summary.json, as
+    every run does, so that one target run reports every method's failure at once); the verdict
+    goes to `log` too."""
+    lines = []
+    for path in summaries:
+        with open(path) as f:
+            summary = json.load(f)
+        if summary["status"] == record.FAILED:
+            lines.append(f"{os.path.dirname(path)}: failed: {summary['error']}")
+    if lines:
+        lines.append(
+            f"smoke: {len(lines)} of {len(summaries)} runs failed (each above; logs in logs/simulate/smoke/);"
+            " after a fix, run them again: snakemake --cores all smoke --forcerun simulate"
+        )
+    else:
+        lines.append(f"smoke: {len(summaries)} runs ran without failing")
+    with open(log, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    if len(lines) > 1:
+        raise WorkflowError("\n".join(lines))
+    logger.info(lines[0])
 
 
 def data_root_option(wildcards=None):
@@ -166,9 +210,7 @@ def get_figure_output():
 
 
 def get_smoke_output():
-    return expand(
-        f"{SMOKE_DIR}/{record.SUMMARY}", dataset=GRID.datasets, method=GRID.methods
-    )
+    return [f"{d}/{record.SUMMARY}" for d in GRID.smoke_dirs()]
 
 
 def get_final_output():

@@ -12,10 +12,9 @@ rule data_check:
         "results/benchmarks/data_check/{dataset}.tsv"
     conda:
         ENV
-    threads: lookup(dpath="resources/data/threads", within=config)
+    threads: THREADS["data"]
     resources:
-        mem_mb=lookup(dpath="resources/data/mem_mb", within=config),
-        runtime=lookup(dpath="resources/data/runtime", within=config),
+        **RESOURCES["data"],
     params:
         data_root=data_root_option,
     shell:
@@ -35,10 +34,9 @@ rule data_partition:
         "results/benchmarks/data_partition/{dataset}/alpha{alpha}_n{clients}_seed{pseed}.tsv"
     conda:
         ENV
-    threads: lookup(dpath="resources/data/threads", within=config)
+    threads: THREADS["data"]
     resources:
-        mem_mb=lookup(dpath="resources/data/mem_mb", within=config),
-        runtime=lookup(dpath="resources/data/runtime", within=config),
+        **RESOURCES["data"],
     params:
         samples=samples_option,
         data_root=data_root_option,

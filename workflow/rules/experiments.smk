@@ -8,14 +8,12 @@
 #   results/experiments/{experiment}/runs/<run>/   its runs (settings.yaml, summary.json, ...):
 #       beta_sweep: beta{beta}/{dataset}/alpha{alpha}/sparsyfed/s{sparsity}/seed{seed}
 #       corrected:  {behaviour}-corrected/{dataset}/alpha{alpha}/{method}/s{sparsity}/seed{seed};
-#                   its as-ran runs are the grid's own runs (results/runs/..., made by simulate_run)
+#                   its as-ran runs are the grid's own runs (results/runs/...)
 #       capacity:   {model}-w{width}-r{rounds}/{dataset}/alpha{alpha}/{method}/s{sparsity}/seed{seed};
 #                   its runs with the grid's settings are the grid's own runs
 #   results/experiments/{experiment}/tables/       its tidy tables (`sparsyfed collect --variants`)
-
-
-wildcard_constraints:
-    experiment=_alternatives(EXPERIMENTS),
+#
+# Their runs are made by the rules of simulate.smk, as the grid's are.
 
 
 localrules:
@@ -45,44 +43,6 @@ rule capacity:
         expand("paper_figures/capacity_trend.{ext}", ext=FIGURE_FORMATS),
 
 
-rule settings_experiment:
-    """The settings of one experiment run, as the YAML file `sparsyfed run --config` reads."""
-    output:
-        f"{EXPERIMENT_RUNS}/{{run}}/{SETTINGS}",
-    log:
-        "logs/settings_experiment/{experiment}/{run}.log",
-    localrule: True
-    params:
-        settings=experiment_settings,
-    run:
-        write_settings(output[0], params.settings, log[0])
-
-
-rule simulate_experiment:
-    """One federated training run of an experiment."""
-    input:
-        unpack(experiment_run_inputs),
-        settings=f"{EXPERIMENT_RUNS}/{{run}}/{SETTINGS}",
-    output:
-        summary=f"{EXPERIMENT_RUNS}/{{run}}/{record.SUMMARY}",
-    log:
-        "logs/simulate_experiment/{experiment}/{run}.log",
-    benchmark:
-        "results/benchmarks/simulate_experiment/{experiment}/{run}.tsv"
-    conda:
-        ENV
-    threads: lookup(dpath="resources/simulate/threads", within=config)
-    resources:
-        mem_mb=lookup(dpath="resources/simulate/mem_mb", within=config),
-        runtime=lookup(dpath="resources/simulate/runtime", within=config),
-        gpu=lookup(dpath="resources/simulate/gpu", within=config),
-    params:
-        out=lambda wildcards, output: os.path.dirname(output.summary),
-    shell:
-        "sparsyfed run --config {input.settings:q} --set threads={threads}"
-        " --out {params.out:q} --record-failure --quiet > {log:q} 2>&1"
-
-
 rule collect_experiment:
     """An experiment's runs -> its tidy tables; runs that differ only in method parameters are
     distinct runs (--variants)."""
@@ -98,10 +58,9 @@ rule collect_experiment:
         "results/benchmarks/collect_experiment/{experiment}.tsv"
     conda:
         ENV
-    threads: lookup(dpath="resources/analysis/threads", within=config)
+    threads: THREADS["analysis"]
     resources:
-        mem_mb=lookup(dpath="resources/analysis/mem_mb", within=config),
-        runtime=lookup(dpath="resources/analysis/runtime", within=config),
+        **RESOURCES["analysis"],
     params:
         runs=lambda wildcards, input: [os.path.dirname(f) for f in input.runs],
         out=lambda wildcards, output: os.path.dirname(output[0]),

@@ -25,10 +25,9 @@ for entry in outputs.every(outputs.FIGURE):
             f"results/benchmarks/figures/{name}.tsv"
         conda:
             ENV
-        threads: lookup(dpath="resources/analysis/threads", within=config)
+        threads: THREADS["analysis"]
         resources:
-            mem_mb=lookup(dpath="resources/analysis/mem_mb", within=config),
-            runtime=lookup(dpath="resources/analysis/runtime", within=config),
+            **RESOURCES["analysis"],
         params:
             name=name,
             tables=lambda wildcards, input: os.path.dirname(input.tables[0]),

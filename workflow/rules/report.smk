@@ -18,10 +18,9 @@ rule agreement:
         "results/benchmarks/agreement.tsv"
     conda:
         ENV
-    threads: lookup(dpath="resources/analysis/threads", within=config)
+    threads: THREADS["analysis"]
     resources:
-        mem_mb=lookup(dpath="resources/analysis/mem_mb", within=config),
-        runtime=lookup(dpath="resources/analysis/runtime", within=config),
+        **RESOURCES["analysis"],
     params:
         tables=lambda wildcards, input: os.path.dirname(input.tables[0]),
         reference=lambda wildcards, input: os.path.dirname(input.reference[0]),
@@ -48,10 +47,9 @@ rule report_page:
         "results/benchmarks/report_page.tsv"
     conda:
         ENV
-    threads: lookup(dpath="resources/analysis/threads", within=config)
+    threads: THREADS["analysis"]
     resources:
-        mem_mb=lookup(dpath="resources/analysis/mem_mb", within=config),
-        runtime=lookup(dpath="resources/analysis/runtime", within=config),
+        **RESOURCES["analysis"],
     params:
         tables=lambda wildcards, input: os.path.dirname(input.tables[0]),
         figures=lambda wildcards, output: os.path.dirname(output[0]),

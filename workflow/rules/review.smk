@@ -24,10 +24,9 @@ rule review:
         "results/benchmarks/review.tsv"
     conda:
         ENV
-    threads: lookup(dpath="resources/analysis/threads", within=config)
+    threads: THREADS["analysis"]
     resources:
-        mem_mb=lookup(dpath="resources/analysis/mem_mb", within=config),
-        runtime=lookup(dpath="resources/analysis/runtime", within=config),
+        **RESOURCES["analysis"],
     params:
         reference=lambda wildcards, input: os.path.dirname(input.reference[0]),
         captions=lambda wildcards, input: os.path.dirname(input.captions[0]),
@@ -53,8 +52,8 @@ rule verify:
         ENV
     threads: lambda wildcards: workflow.cores
     resources:
-        mem_mb=lookup(dpath="resources/simulate/mem_mb", within=config),
-        runtime=lookup(dpath="resources/simulate/runtime", within=config),
+        mem_mb=RESOURCES["simulate"]["mem_mb"],  # CPU only: no GPU asked for
+        runtime=RESOURCES["simulate"]["runtime"],
     params:
         reference=lambda wildcards, input: os.path.dirname(input.reference[0]),
         out=lambda wildcards, output: os.path.dirname(output[0]),

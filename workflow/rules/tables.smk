@@ -25,10 +25,9 @@ for entry in outputs.every(outputs.TABLE):
             f"results/benchmarks/tables/{name}.tsv"
         conda:
             ENV
-        threads: lookup(dpath="resources/analysis/threads", within=config)
+        threads: THREADS["analysis"]
         resources:
-            mem_mb=lookup(dpath="resources/analysis/mem_mb", within=config),
-            runtime=lookup(dpath="resources/analysis/runtime", within=config),
+            **RESOURCES["analysis"],
         params:
             name=name,
             tables=lambda wildcards, input: os.path.dirname(input.tables[0]),
@@ -54,10 +53,9 @@ rule tables_claims:
         "results/benchmarks/tables/claims.tsv"
     conda:
         ENV
-    threads: lookup(dpath="resources/analysis/threads", within=config)
+    threads: THREADS["analysis"]
     resources:
-        mem_mb=lookup(dpath="resources/analysis/mem_mb", within=config),
-        runtime=lookup(dpath="resources/analysis/runtime", within=config),
+        **RESOURCES["analysis"],
     params:
         tables=lambda wildcards, input: os.path.dirname(input.tables[0]),
     shell:
