@@ -130,7 +130,7 @@ def tiny_reference(tmp_path_factory, fmnist_root) -> dict:
     'reference': the packed folder, 'command': the command recorded}. Tests copy before they change it."""
     import yaml
 
-    from sparsyfed.analysis.reference import pack
+    from sparsyfed.analysis.reference.pack import pack
 
     root = tmp_path_factory.mktemp("tiny_reference")
     config = {**TINY_GRID, "data_root": str(fmnist_root)}

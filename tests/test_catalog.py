@@ -7,7 +7,8 @@ import pytest
 import yaml
 
 from sparsyfed import catalog
-from sparsyfed.analysis import names, style
+from sparsyfed.analysis import names
+from sparsyfed.analysis.figures import style
 from sparsyfed.data.base import DatasetSpec
 from sparsyfed.errors import UserError
 from sparsyfed.methods.base import Method

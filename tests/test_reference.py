@@ -1,6 +1,6 @@
-"""A shipped reference: pack a finished grid (analysis/reference.py), review it (rebuild every output from
+"""A shipped reference: pack a finished grid (analysis/reference/pack.py), review it (rebuild every output from
 the shipped tables and compare; the `review` target runs it whole, tests/workflow/test_review_workflow.py),
-verify it (sparsyfed/verify.py: rerun runs and compare them exactly).
+verify it (sparsyfed/analysis/reference/verify.py: rerun runs and compare them exactly).
 
 The tiny grid of tests/conftest.py is run once and packed (`tiny_reference`); a test that changes a
 reference changes a copy.
@@ -22,12 +22,12 @@ import yaml
 from sparsyfed import record
 from sparsyfed.analysis.collect import collect, read_table
 from sparsyfed.analysis.outputs import PAPER_FIGURE_FILES
-from sparsyfed.analysis.reference import DIFFERS as FILE_DIFFERS
-from sparsyfed.analysis.reference import EQUAL, MISSING, NOT_SHIPPED, compare, pack, review
+from sparsyfed.analysis.reference.pack import DIFFERS as FILE_DIFFERS
+from sparsyfed.analysis.reference.pack import EQUAL, MISSING, NOT_SHIPPED, compare, pack, review
+from sparsyfed.analysis.reference.verify import DIFFERS, EQUIVALENT, IDENTICAL, Reference, judge, verify
 from sparsyfed.cli import main
 from sparsyfed.errors import UserError
 from sparsyfed.grid import Grid
-from sparsyfed.verify import DIFFERS, EQUIVALENT, IDENTICAL, Reference, judge, verify
 
 REPO = Path(__file__).resolve().parents[1]
 CAPTIONS = REPO / "workflow" / "report"
@@ -75,7 +75,7 @@ def test_pack_writes_the_reference_layout(tiny_reference):
 
 def test_the_readme_shows_the_commands_for_its_folder():
     """reference/ is checked by the workflow's targets; another folder (reference-fsdd/) by the CLI, named."""
-    from sparsyfed.analysis.reference import _readme_commands
+    from sparsyfed.analysis.reference.pack import _readme_commands
 
     point = "fsdd/alpha1000/sparsyfed/s0.9/seed5378"
     own = _readme_commands("reference", point)

@@ -34,6 +34,7 @@ class MethodEntry:
     color: str = "#333333"
     marker: str = "o"
     fixed: dict[str, Any] = field(default_factory=dict)  # e.g. sparsyfed_noact: activation_pruning=False
+    fixed_mask: bool = False  # its mask is fixed by design (FLASH): its global sparsity is set, not reached
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ METHODS: tuple[MethodEntry, ...] = (
     # Okabe-Ito colours (colour-blind safe)
     MethodEntry("topk", "Top-K", "sparsyfed.methods.topk:TopK", BASELINE, "#E69F00", "s"),
     MethodEntry("zerofl", "ZeroFL", "sparsyfed.methods.zerofl:ZeroFL", BASELINE, "#56B4E9", "^"),
-    MethodEntry("flash", "FLASH", "sparsyfed.methods.flash:Flash", BASELINE, "#009E73", "D"),
+    MethodEntry("flash", "FLASH", "sparsyfed.methods.flash:Flash", BASELINE, "#009E73", "D", fixed_mask=True),
     MethodEntry("sparsyfed_noact", "SparsyFed (no act. pruning)", "sparsyfed.methods.sparsyfed:SparsyFed", ABLATION,
                 "#CC79A7", "v", fixed={"activation_pruning": False}),
     MethodEntry("sparsyfed_spectral", "SparsyFed (spectral β)", "sparsyfed.methods.sparsyfed:SparsyFed", ABLATION,

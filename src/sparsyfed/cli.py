@@ -130,7 +130,7 @@ def _cmd_data(args) -> int:
 
 
 def _cmd_verify(args) -> int:
-    from sparsyfed.verify import DIFFERS, verify
+    from sparsyfed.analysis.reference.verify import DIFFERS, verify
 
     checks = verify(args.reference, args.out, k=args.k, seed=args.seed, points=args.point, threads=args.threads,
                     data_root=args.data_root, say=lambda line: print(line, flush=True))

@@ -3,7 +3,7 @@
 
 The workflow lists them as inputs of each analysis job, so that editing any code a job runs reruns
 that job and no other, without a hand-kept list that goes stale when an import is added. A data file
-counts when a module names it in a string literal (e.g. "paper_numbers.csv" beside paper.py).
+counts when a module names it in a string literal (e.g. "paper_numbers.csv" beside paper/reported.py).
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
-"""Agreement of a grid with a reference grid (analysis/agreement.py) on hand-made tidy tables."""
+"""Agreement of a grid with a reference grid (analysis/reference/agreement.py) on hand-made tidy tables."""
 
 import numpy as np
 import pandas as pd
 import pytest
 from tidy_by_hand import Tidy
 
-from sparsyfed.analysis.agreement import (
+from sparsyfed.analysis.reference.agreement import (
     DEFAULT_GRID,
     agreement,
     cell_matrices,

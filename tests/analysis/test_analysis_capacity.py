@@ -1,4 +1,4 @@
-"""The capacity ladder's analysis (analysis/capacity.py, analysis/trend.py, figures/capacity_trend.py) on tidy
+"""The capacity ladder's analysis (analysis/experiments/capacity.py and trend.py, figures/capacity_trend.py) on tidy
 tables written by hand, with the trend's numbers worked out by hand.
 
 The ladder: resnet_small at widths 1, 2, 4 with P = 1000 · width² prunable weights, 6 rounds, α = 0.1,
@@ -15,9 +15,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sparsyfed.analysis import capacity, paper, trend
+from sparsyfed.analysis.experiments import capacity, trend
 from sparsyfed.analysis.figures import make_figure
-from sparsyfed.analysis.tables import write_table
+from sparsyfed.analysis.paper import reported
+from sparsyfed.analysis.paper.tables import write_table
 from sparsyfed.grid import LENGTH_RUNG, MODEL_RUNG, WIDTH_RUNG
 
 SEEDS = (1, 2, 3)
@@ -126,7 +127,7 @@ def test_the_trend_over_widths_by_hand(tables):
     fit = tidy[tidy["row"] == "fit"].set_index(["quantity", "baseline"])
     xs = np.array([x_of(w) for w in WIDTHS])
     sxx = 3 * ((xs - xs.mean()) ** 2).sum()
-    x0 = math.log10(0.05 * paper.AUTHORS_PRUNABLE["cifar10"])
+    x0 = math.log10(0.05 * reported.AUTHORS_PRUNABLE["cifar10"])
     # the gap: exact slope and intercept, residual std √(6 / 7) (offsets -1, 0, 1 at each of 3 widths)
     gap = fit.loc[("gap", "")]
     s = math.sqrt(6 / 7)

@@ -9,10 +9,10 @@ import math
 import pytest
 from tidy_by_hand import Tidy
 
-from sparsyfed.analysis import claims, windows
-from sparsyfed.analysis.claims import evaluate_claims, write_claims
+from sparsyfed.analysis.claims import checks, windows
+from sparsyfed.analysis.claims.checks import evaluate_claims, write_claims
+from sparsyfed.analysis.claims.verdicts import CONTRADICTED, INCONCLUSIVE, SUPPORTED
 from sparsyfed.analysis.collect import read_table
-from sparsyfed.analysis.verdicts import CONTRADICTED, INCONCLUSIVE, SUPPORTED
 
 T1, T2 = 12.706204736, 4.302652730  # from tables of Student t
 
@@ -295,10 +295,10 @@ def test_windows_count_back_from_each_runs_last_round():
 # ---------------------------------------------------------------- rule text, page
 
 def test_rule_text_is_generated_from_the_constants(monkeypatch):
-    assert f"{claims.NEGLIGIBLE_DROP_PP:g} pp" in claims.RULE1
-    assert "17.36 ×" in claims.RULE4 and "SparsyFed / FLASH within ± 10 % of 0.97 × ([0.873, 1.067] ×)" in claims.RULE4
-    assert f"averaged over the {claims.JUDGED.name} of each run's rounds" in claims.RULE4
-    assert "α = 0.1, target 90 %" in claims.RULE5 and f"over the {claims.JUDGED.name} of its rounds" in claims.RULE5
+    assert f"{checks.NEGLIGIBLE_DROP_PP:g} pp" in checks.RULE1
+    assert "17.36 ×" in checks.RULE4 and "SparsyFed / FLASH within ± 10 % of 0.97 × ([0.873, 1.067] ×)" in checks.RULE4
+    assert f"averaged over the {checks.JUDGED.name} of each run's rounds" in checks.RULE4
+    assert "α = 0.1, target 90 %" in checks.RULE5 and f"over the {checks.JUDGED.name} of its rounds" in checks.RULE5
 
 
 def test_not_testable_is_inconclusive_with_the_reason():

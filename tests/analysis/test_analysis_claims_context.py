@@ -1,12 +1,12 @@
-"""Numbers shown beside the claims (analysis/claims_context.py): dead channels, prunable weights against all
+"""Numbers shown beside the claims (analysis/claims/context.py): dead channels, prunable weights against all
 parameters, local-training FLOPs and trained density; each with and without the columns it reads."""
 
 import pandas as pd
 import pytest
 from tidy_by_hand import Tidy
 
-from sparsyfed.analysis import claims_context as context
-from sparsyfed.analysis.claims import evaluate_claims
+from sparsyfed.analysis.claims import context as context
+from sparsyfed.analysis.claims.checks import evaluate_claims
 
 LAYERS = {"conv": ("body", "Conv2d", 0.0), "fc": ("classifier", "Linear", 0.0)}  # 100 entries each
 

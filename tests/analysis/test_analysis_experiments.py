@@ -1,4 +1,4 @@
-"""The experiments' tables and figure (analysis/experiments.py, figures/beta_sensitivity.py) on run
+"""The experiments' tables and figure (analysis/experiments/tables.py, figures/beta_sensitivity.py) on run
 folders written by hand, every expected number worked out by hand below; and `collect --variants`.
 
 Student-t quantiles used: t(0.975, 2) = 4.302653 (n = 3), t(0.975, 1) = 12.706205 (n = 2).
@@ -12,9 +12,9 @@ import pytest
 
 from sparsyfed import catalog, record
 from sparsyfed.analysis.collect import collect, read_table
-from sparsyfed.analysis.experiments import beta_sensitivity, corrected, exponent_label
+from sparsyfed.analysis.experiments.tables import beta_sensitivity, corrected, exponent_label
 from sparsyfed.analysis.figures import make_figure
-from sparsyfed.analysis.tables import write_table
+from sparsyfed.analysis.paper.tables import write_table
 from sparsyfed.errors import UserError
 
 T2, T1 = 4.302653, 12.706205

@@ -1,4 +1,4 @@
-"""The kept-weights view (analysis/kept.py, the `kept_weights` table, figures/accuracy_vs_kept_weights.py): every
+"""The kept-weights view (analysis/paper/kept.py, the `kept_weights` table, figures/accuracy_vs_kept_weights.py): every
 cell on one axis, prunable weights kept = (1 − s) × P, with the authors' P counted on the project's own ResNet-18
 builders and ours read from the runs (or their layers), each number checked by hand."""
 
@@ -10,10 +10,10 @@ import pytest
 import torch
 import yaml
 
-from sparsyfed.analysis import kept, paper
 from sparsyfed.analysis.collect import read_table
 from sparsyfed.analysis.figures import make_figure
-from sparsyfed.analysis.tables import write_table
+from sparsyfed.analysis.paper import kept, reported
+from sparsyfed.analysis.paper.tables import write_table
 from sparsyfed.models import build_model, prunable_keys
 
 REPO = Path(__file__).resolve().parents[2]
@@ -25,20 +25,20 @@ PAPER_INPUTS = {"cifar10": (3, 10), "cifar100": (3, 100), "speech_commands": (1,
 def test_the_authors_prunable_weights_are_the_project_resnet18s():
     paper_grid = yaml.safe_load((REPO / "config" / "paper.yaml").read_text())
     models = {d["name"]: d["model"] for d in paper_grid["datasets"]}
-    assert set(paper.AUTHORS_PRUNABLE) == set(models) == set(PAPER_INPUTS)
+    assert set(reported.AUTHORS_PRUNABLE) == set(models) == set(PAPER_INPUTS)
     for dataset, (channels, classes) in PAPER_INPUTS.items():
         with torch.device("meta"):  # shapes only
             model = build_model(models[dataset], channels, classes)
         state = model.state_dict()
-        assert sum(state[k].numel() for k in prunable_keys(model)) == paper.AUTHORS_PRUNABLE[dataset], dataset
+        assert sum(state[k].numel() for k in prunable_keys(model)) == reported.AUTHORS_PRUNABLE[dataset], dataset
 
 
 def test_the_authors_cells_sit_at_one_minus_s_times_their_prunable_weights():
     theirs = kept.authors()
-    numbers = paper.paper_numbers()
+    numbers = reported.paper_numbers()
     sparse = numbers[numbers["method"].isin(kept.METHODS) & numbers["sparsity"].notna()]
     assert len(theirs) == len(sparse) == 3 * 3 * 4 * 5  # datasets x alphas x methods x sparsities
-    expected = (1 - theirs["sparsity"]) * theirs["dataset"].map(paper.AUTHORS_PRUNABLE)
+    expected = (1 - theirs["sparsity"]) * theirs["dataset"].map(reported.AUTHORS_PRUNABLE)
     np.testing.assert_allclose(theirs["kept"], expected)
     cell = theirs[(theirs["dataset"] == "cifar10") & (theirs["alpha"] == 0.1) & (theirs["method"] == "sparsyfed")
                   & np.isclose(theirs["sparsity"], 0.95)].iloc[0]

@@ -5,7 +5,7 @@ import math
 import pytest
 
 from sparsyfed.analysis.names import AUTHORS_SOURCE
-from sparsyfed.analysis.paper import paper_numbers
+from sparsyfed.analysis.paper.reported import paper_numbers
 
 
 def _cell(frame, dataset, alpha, method, sparsity):

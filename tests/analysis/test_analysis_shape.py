@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 from tidy_by_hand import Tidy
 
-from sparsyfed.analysis import shape
+from sparsyfed.analysis.paper import shape
+from sparsyfed.analysis.paper.tables import paper_shape
 from sparsyfed.analysis.render import markdown
-from sparsyfed.analysis.tables import paper_shape
 
 
 def _authors():

@@ -8,8 +8,7 @@ import math
 import pandas as pd
 import pytest
 
-from sparsyfed.analysis.stats import pair_by_seed, seed_stats, t_interval
-from sparsyfed.analysis.verdicts import (
+from sparsyfed.analysis.claims.verdicts import (
     CONTRADICTED,
     INCONCLUSIVE,
     SUPPORTED,
@@ -17,6 +16,7 @@ from sparsyfed.analysis.verdicts import (
     Need,
     combine,
 )
+from sparsyfed.analysis.stats import pair_by_seed, seed_stats, t_interval
 
 
 def test_t_interval_by_hand():

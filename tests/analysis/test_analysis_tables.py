@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 
 from sparsyfed.analysis.collect import collect, read_table
+from sparsyfed.analysis.paper.tables import paper_comparison, table1, table2, write_table
 from sparsyfed.analysis.render import Block, Cell, latex, markdown, tex_escape
-from sparsyfed.analysis.tables import paper_comparison, table1, table2, write_table
 from sparsyfed.errors import UserError
 
 

@@ -22,7 +22,7 @@ NAME = "Layer-wise Top-K"  # the display name the README declares
 FIGURE_TEXTS = """
 import json, sys
 from matplotlib.text import Text
-from sparsyfed.analysis import style
+from sparsyfed.analysis.figures import style
 from sparsyfed.analysis.figures import make_figure
 from sparsyfed.analysis.outputs import FIGURES
 

@@ -186,7 +186,7 @@ def output_code(entry):
     """The code of one output of analysis/outputs.py: its builder's module and, for a table, the
     table writer that calls it."""
     writer = (
-        "sparsyfed.analysis.tables"
+        "sparsyfed.analysis.paper.tables"
         if entry.kind == outputs.TABLE
         else "sparsyfed.analysis.figures"
     )

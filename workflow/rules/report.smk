@@ -8,7 +8,7 @@ rule agreement:
     input:
         tables=tidy_tables(),
         reference=agreement_inputs,
-        code=analysis_code("sparsyfed.analysis.agreement"),
+        code=analysis_code("sparsyfed.analysis.reference.agreement"),
     output:
         md="paper_figures/agreement.md",
         csv="paper_figures/agreement.csv",

@@ -15,7 +15,7 @@ rule review:
     input:
         reference=review_inputs,
         captions=CAPTION_FILES,
-        code=analysis_code("sparsyfed.analysis.reference"),
+        code=analysis_code("sparsyfed.analysis.reference.pack"),
     output:
         "results/review/review.md",
     log:
@@ -41,7 +41,7 @@ rule verify:
     and compare each one's per-round table with the shipped one, exactly."""
     input:
         reference=verify_inputs,
-        code=analysis_code("sparsyfed.verify"),
+        code=analysis_code("sparsyfed.analysis.reference.verify"),
     output:
         "results/verify/verify.csv",
     log:

@@ -40,7 +40,7 @@ rule tables_claims:
     """Each headline claim of the paper with the measured value and a verdict (Markdown)."""
     input:
         tables=tidy_tables(),
-        code=analysis_code("sparsyfed.analysis.claims"),
+        code=analysis_code("sparsyfed.analysis.claims.checks"),
     output:
         report(
             "paper_figures/claims.md",

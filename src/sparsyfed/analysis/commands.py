@@ -45,7 +45,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
 
 def cmd_table(args: argparse.Namespace) -> int:
-    from sparsyfed.analysis.tables import write_table
+    from sparsyfed.analysis.paper.tables import write_table
 
     check_out(args.out, folder=True)
 
@@ -64,7 +64,7 @@ def cmd_figure(args: argparse.Namespace) -> int:
 
 
 def cmd_claims(args: argparse.Namespace) -> int:
-    from sparsyfed.analysis.claims import write_claims
+    from sparsyfed.analysis.claims.checks import write_claims
     from sparsyfed.analysis.scale import load_provenance
 
     check_out(args.out, folder=False)
@@ -83,7 +83,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_agreement(args: argparse.Namespace) -> int:
-    from sparsyfed.analysis.agreement import write_agreement
+    from sparsyfed.analysis.reference.agreement import write_agreement
 
     check_out(args.out, folder=True)
     _print(write_agreement(args.tables, args.reference, args.out))
@@ -91,7 +91,7 @@ def cmd_agreement(args: argparse.Namespace) -> int:
 
 
 def cmd_pack(args: argparse.Namespace) -> int:
-    from sparsyfed.analysis.reference import pack
+    from sparsyfed.analysis.reference.pack import pack
 
     command = (f"sparsyfed reference-pack --results {args.results} --config {args.config} "
                f"--elapsed-s {args.elapsed_s:g} --out {args.out}")
@@ -103,7 +103,7 @@ def cmd_pack(args: argparse.Namespace) -> int:
 def cmd_review(args: argparse.Namespace) -> int:
     import time
 
-    from sparsyfed.analysis.reference import review
+    from sparsyfed.analysis.reference.pack import review
 
     t0 = time.perf_counter()
     result = review(args.reference, args.out, _captions(args.captions))

@@ -53,13 +53,13 @@ def _figure(name: str, **kwargs) -> Output:
 
 OUTPUTS: tuple[Output, ...] = (
     # The grid's tables (SPEC section 6, items 1, 2, 9), in the report's order.
-    Output("table1", TABLE, "sparsyfed.analysis.tables:table1", heading="Table 1"),
-    Output("table2", TABLE, "sparsyfed.analysis.tables:table2", heading="Table 2"),
-    Output("paper_comparison", TABLE, "sparsyfed.analysis.tables:paper_comparison",
+    Output("table1", TABLE, "sparsyfed.analysis.paper.tables:table1", heading="Table 1"),
+    Output("table2", TABLE, "sparsyfed.analysis.paper.tables:table2", heading="Table 2"),
+    Output("paper_comparison", TABLE, "sparsyfed.analysis.paper.tables:paper_comparison",
            heading="Comparison with the authors' numbers"),
-    Output("paper_shape", TABLE, "sparsyfed.analysis.tables:paper_shape",
+    Output("paper_shape", TABLE, "sparsyfed.analysis.paper.tables:paper_shape",
            heading="The shape of the results, ours against the authors' (across datasets)"),
-    Output("kept_weights", TABLE, "sparsyfed.analysis.kept:kept_weights", ("runs", "layers"),
+    Output("kept_weights", TABLE, "sparsyfed.analysis.paper.kept:kept_weights", ("runs", "layers"),
            heading="Accuracy against the weights kept, ours and the authors' on one axis"),
     # The grid's figures (SPEC section 6, items 3-8), in the report's order.
     _figure("accuracy_vs_sparsity"),
@@ -71,12 +71,12 @@ OUTPUTS: tuple[Output, ...] = (
     _figure("relative_accuracy_vs_authors"),
     _figure("accuracy_vs_kept_weights"),
     # The experiments beside the grid, each from its own tidy tables (`collect --variants`).
-    Output("beta_sensitivity", TABLE, "sparsyfed.analysis.experiments:beta_sensitivity",
+    Output("beta_sensitivity", TABLE, "sparsyfed.analysis.experiments.tables:beta_sensitivity",
            ("runs", "rounds", "layers"), heading="SparsyFed's sensitivity to its Powerprop exponent β",
            experiment="beta_sweep"),
-    Output("corrected", TABLE, "sparsyfed.analysis.experiments:corrected", ("runs", "rounds"),
+    Output("corrected", TABLE, "sparsyfed.analysis.experiments.tables:corrected", ("runs", "rounds"),
            heading="The authors' code against the corrected behaviours", experiment="corrected"),
-    Output("capacity", TABLE, "sparsyfed.analysis.capacity:capacity", ("runs", "rounds", "layers"),
+    Output("capacity", TABLE, "sparsyfed.analysis.experiments.capacity:capacity", ("runs", "rounds", "layers"),
            heading="Where the small scale stops speaking for the paper: the capacity ladder",
            experiment="capacity"),
     _figure("beta_sensitivity", caption="beta_sensitivity_figure", experiment="beta_sweep"),

@@ -18,8 +18,8 @@ import re
 from pathlib import Path
 
 from sparsyfed.analysis import outputs
-from sparsyfed.analysis.claims import evaluate_claims
-from sparsyfed.analysis.claims_page import provenance_lines
+from sparsyfed.analysis.claims.checks import evaluate_claims
+from sparsyfed.analysis.claims.page import provenance_lines
 from sparsyfed.analysis.collect import read_table
 from sparsyfed.analysis.outputs import CLAIMS
 from sparsyfed.analysis.scale import duration, read_partitions, scale_line

@@ -9,7 +9,8 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 from sparsyfed import record
-from sparsyfed.analysis import names, style
+from sparsyfed.analysis import names
+from sparsyfed.analysis.figures import style
 from sparsyfed.analysis.stats import n_range_note
 
 

@@ -18,8 +18,9 @@ from pathlib import Path
 import numpy as np
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-from sparsyfed.analysis import names, style
+from sparsyfed.analysis import names
 from sparsyfed.analysis.collect import read_table
+from sparsyfed.analysis.figures import style
 from sparsyfed.analysis.figures._common import legend_below, mark_empty, no_data, ok_runs, panel_title, seeds_title
 from sparsyfed.analysis.stats import pick_sparsity, round_stats
 

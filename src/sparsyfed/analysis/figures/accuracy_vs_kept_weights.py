@@ -21,9 +21,11 @@ import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator
 
-from sparsyfed.analysis import kept, names, style
+from sparsyfed.analysis import names
 from sparsyfed.analysis.collect import read_table
+from sparsyfed.analysis.figures import style
 from sparsyfed.analysis.figures._common import no_data
+from sparsyfed.analysis.paper import kept
 from sparsyfed.analysis.stats import n_range_note
 
 NAME = "accuracy_vs_kept_weights"

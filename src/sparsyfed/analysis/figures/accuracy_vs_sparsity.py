@@ -17,8 +17,9 @@ from pathlib import Path
 import numpy as np
 from matplotlib.lines import Line2D
 
-from sparsyfed.analysis import names, style
+from sparsyfed.analysis import names
 from sparsyfed.analysis.collect import read_table
+from sparsyfed.analysis.figures import style
 from sparsyfed.analysis.figures._common import legend_below, mark_empty, no_data, panel_title, seeds_title
 from sparsyfed.analysis.stats import CELL, seed_stats
 

@@ -23,15 +23,16 @@ import numpy as np
 from matplotlib.ticker import NullLocator
 
 from sparsyfed import catalog
-from sparsyfed.analysis import names, style
+from sparsyfed.analysis import names
 from sparsyfed.analysis.collect import read_table
-from sparsyfed.analysis.experiments import (
+from sparsyfed.analysis.experiments.tables import (
     CELL,
     REFERENCE_BETA,
     STEADY_FROM_ROUND,
     beta_sensitivity_frame,
     exponent_name,
 )
+from sparsyfed.analysis.figures import style
 from sparsyfed.analysis.figures._common import no_data, panel_title
 from sparsyfed.analysis.stats import CI_LEVEL, n_range_note
 

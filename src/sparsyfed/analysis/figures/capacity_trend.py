@@ -24,9 +24,12 @@ import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
-from sparsyfed.analysis import capacity, kept, names, paper, shape, style
+from sparsyfed.analysis import names
 from sparsyfed.analysis.collect import read_table
+from sparsyfed.analysis.experiments import capacity
+from sparsyfed.analysis.figures import style
 from sparsyfed.analysis.figures._common import mark_empty, no_data
+from sparsyfed.analysis.paper import kept, reported, shape
 from sparsyfed.analysis.stats import n_range_note, t_interval
 from sparsyfed.grid import LENGTH_RUNG, MODEL_RUNG, WIDTH_RUNG
 
@@ -45,13 +48,13 @@ def _color(baseline: str) -> str:
 
 def _authors_gap(alpha: float) -> list[tuple[str, float, float]]:
     """(dataset, kept weights, dense − SparsyFed in pp) of the authors at claim 1's sparsity and `alpha`."""
-    theirs = shape.authors_relative(paper.paper_numbers())
+    theirs = shape.authors_relative(reported.paper_numbers())
     at = theirs[(theirs["method"] == names.PROPOSED) & np.isclose(theirs["alpha"], alpha)
                 & np.isclose(theirs["sparsity"], capacity.GAP_QUANTITY.sparsity)]
     out = []
     for r in at.itertuples():
         dense = r.authors_acc_mean / (r.authors_rel / 100.0)
-        out.append((r.authors_dataset, (1 - r.sparsity) * paper.AUTHORS_PRUNABLE[r.authors_dataset],
+        out.append((r.authors_dataset, (1 - r.sparsity) * reported.AUTHORS_PRUNABLE[r.authors_dataset],
                     dense - r.authors_acc_mean))
     return out
 
@@ -113,10 +116,11 @@ def make(tables_dir: str | Path, out_dir: str | Path) -> list[Path]:
                 mark_empty(ratio, f"α = {names.alpha_label(a)}: no regrowth pairs")
                 continue
             _panel(ratio, pts, fit_lines, capacity.RATIO_QUANTITY, a)
-            (blo, bhi), (plo, phi) = (paper.REGROWTH_LOG10[m] for m in (paper.REGROWTH_PLOT_BASELINE, names.PROPOSED))
+            baseline = reported.REGROWTH_PLOT_BASELINE
+            (blo, bhi), (plo, phi) = (reported.REGROWTH_LOG10[m] for m in (baseline, names.PROPOSED))
             lo, hi = 10 ** (blo - phi), 10 ** (bhi - plo)
-            x = (1 - capacity.RATIO_QUANTITY.sparsity) * paper.AUTHORS_PRUNABLE["cifar100"]
-            ratio.plot([x, x], [lo, hi], color=style.color(paper.REGROWTH_PLOT_BASELINE), linewidth=4, alpha=0.5,
+            x = (1 - capacity.RATIO_QUANTITY.sparsity) * reported.AUTHORS_PRUNABLE["cifar100"]
+            ratio.plot([x, x], [lo, hi], color=style.color(reported.REGROWTH_PLOT_BASELINE), linewidth=4, alpha=0.5,
                        solid_capstyle="butt",
                        label="authors: ZeroFL / SparsyFed, CIFAR-100 (read off a plot)")
             ratio.set_yscale("log")

@@ -16,8 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from sparsyfed import record
-from sparsyfed.analysis import names, style
+from sparsyfed.analysis import names
 from sparsyfed.analysis.collect import read_table
+from sparsyfed.analysis.figures import style
 from sparsyfed.analysis.figures._common import mark_empty, no_data, ok_runs, panel_title
 from sparsyfed.analysis.stats import n_range_note, pick_sparsity
 

@@ -17,8 +17,9 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.patches import Patch
 
-from sparsyfed.analysis import names, style
+from sparsyfed.analysis import names
 from sparsyfed.analysis.collect import read_table
+from sparsyfed.analysis.figures import style
 from sparsyfed.analysis.figures._common import mark_empty, no_data, panel_title
 
 NAME = "partitions"

@@ -26,8 +26,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sparsyfed.analysis import names, style
+from sparsyfed.analysis import names
 from sparsyfed.analysis.collect import read_table
+from sparsyfed.analysis.figures import style
 from sparsyfed.analysis.figures._common import (
     legend_below,
     mark_empty,

@@ -20,10 +20,12 @@ from pathlib import Path
 import numpy as np
 from matplotlib.lines import Line2D
 
-from sparsyfed.analysis import names, shape, style
+from sparsyfed.analysis import names
 from sparsyfed.analysis.collect import read_table
+from sparsyfed.analysis.figures import style
 from sparsyfed.analysis.figures._common import no_data
-from sparsyfed.analysis.paper import authors_setting, paper_numbers
+from sparsyfed.analysis.paper import shape
+from sparsyfed.analysis.paper.reported import authors_setting, paper_numbers
 from sparsyfed.analysis.stats import n_range_note
 
 NAME = "relative_accuracy_vs_authors"

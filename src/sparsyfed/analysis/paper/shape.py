@@ -48,12 +48,13 @@ def ours_relative(runs: pd.DataFrame) -> pd.DataFrame:
 def authors_relative(authors: pd.DataFrame) -> pd.DataFrame:
     """The authors' accuracy (%) and accuracy relative to their dense value (%) per cell and method."""
     dense = authors[authors["method"] == names.REFERENCE][["dataset", "alpha", "acc_mean"]].rename(
-        columns={"acc_mean": "dense"})
+        columns={"acc_mean": "reference_acc"})
     out = authors[authors["method"].isin(METHODS)].merge(dense, on=["dataset", "alpha"])
     return pd.DataFrame({"authors_dataset": out["dataset"], "alpha": out["alpha"], "sparsity": out["sparsity"],
                          "method": out["method"], "authors_acc_mean": out["acc_mean"],
-                         "authors_acc_std": out["acc_std"], "authors_rel": 100.0 * out["acc_mean"] / out["dense"],
-                         "authors_rel_std": 100.0 * out["acc_std"] / out["dense"]})
+                         "authors_acc_std": out["acc_std"],
+                         "authors_rel": 100.0 * out["acc_mean"] / out["reference_acc"],
+                         "authors_rel_std": 100.0 * out["acc_std"] / out["reference_acc"]})
 
 
 def ranks(means: pd.Series) -> pd.Series:

@@ -27,9 +27,9 @@ import pandas as pd
 
 from sparsyfed import catalog, record
 from sparsyfed.analysis import names
+from sparsyfed.analysis.paper.tables import setting_parts
 from sparsyfed.analysis.render import DAGGER, Block, Cell
 from sparsyfed.analysis.stats import CI_LEVEL, Interval, fmt_mean_std, pair_by_seed, t_interval
-from sparsyfed.analysis.tables import setting_parts
 from sparsyfed.errors import UserError
 
 REFERENCE_BETA = 1.25  # the paper's beta (and SparsyFedParams' default): the sweep's Δ is against it

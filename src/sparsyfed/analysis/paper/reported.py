@@ -49,7 +49,7 @@ def authors_setting(dataset: str) -> str:
 
 def paper_numbers() -> pd.DataFrame:
     """The authors' accuracies as a tidy frame (see the module docstring for the columns)."""
-    with resources.files("sparsyfed.analysis").joinpath("paper_numbers.csv").open("r") as f:
+    with resources.files(__package__).joinpath("paper_numbers.csv").open("r") as f:
         frame = pd.read_csv(f)
     frame["alpha"] = frame["alpha"].astype(float)
     frame["sparsity"] = frame["sparsity"].astype(float)

@@ -17,10 +17,10 @@ import pandas as pd
 
 from sparsyfed import catalog
 from sparsyfed.analysis import names
-from sparsyfed.analysis.cells import cell_keys, in_cell, of_method, ok_keys, pct, where
+from sparsyfed.analysis.claims.cells import cell_keys, in_cell, of_method, ok_keys, pct, where
+from sparsyfed.analysis.claims.windows import FIRST_STEADY_ROUND, JUDGED, Window, last_rounds, window_means
 from sparsyfed.analysis.collect import GRID
 from sparsyfed.analysis.stats import ok_values, t_interval
-from sparsyfed.analysis.windows import FIRST_STEADY_ROUND, JUDGED, Window, last_rounds, window_means
 
 DEAD_LAYER_COLUMNS = ("dead_out", "dead_in", "zeros_dead")
 DEAD_SHARE = "dead_zero_share"

@@ -15,7 +15,7 @@ followed along the ladder, per α, against log10 of the prunable weights kept, (
 Per rung: mean, std, n and t interval over seeds. Per quantity, α (and baseline): the least-squares line
 over every seed of the width rungs (`trend.fit_line`) with its slope's interval, and its fitted mean with
 the 95 % band at the kept weights of the paper's model at the same sparsity (ResNet-18 on CIFAR-10,
-`paper.AUTHORS_PRUNABLE`), with how many decades beyond the widest rung that lies. The length and model
+`reported.AUTHORS_PRUNABLE`), with how many decades beyond the widest rung that lies. The length and model
 rungs are shown beside the line, not fitted.
 """
 
@@ -28,11 +28,13 @@ import numpy as np
 import pandas as pd
 
 from sparsyfed import record
-from sparsyfed.analysis import claims, kept, names, paper
+from sparsyfed.analysis import names
+from sparsyfed.analysis.claims import checks
+from sparsyfed.analysis.claims.verdicts import VERDICTS
+from sparsyfed.analysis.experiments.trend import Line, fit_line
+from sparsyfed.analysis.paper import kept, reported
 from sparsyfed.analysis.render import Block
 from sparsyfed.analysis.stats import CI_LEVEL, ok_values, pair_by_seed, t_interval
-from sparsyfed.analysis.trend import Line, fit_line
-from sparsyfed.analysis.verdicts import VERDICTS
 from sparsyfed.grid import LENGTH_RUNG, MODEL_RUNG, WIDTH_RUNG
 
 PAPER_DATASET = "cifar10"  # the paper's model whose kept weights the trend is carried to
@@ -64,9 +66,9 @@ class Quantity:
         return f"{self.display(value):.3g}×" if self.log else f"{value:+.2f} pp"
 
 
-GAP_QUANTITY = Quantity(GAP, "dense − SparsyFed", claims.CLAIM1_SPARSITY, claims.NEGLIGIBLE_DROP_PP, False)
-RATIO_QUANTITY = Quantity(RATIO, "regrowth, baseline / SparsyFed", claims.REGROWTH_SPARSITY,
-                          claims.REGROWTH_MIN_RATIO, True)
+GAP_QUANTITY = Quantity(GAP, "dense − SparsyFed", checks.CLAIM1_SPARSITY, checks.NEGLIGIBLE_DROP_PP, False)
+RATIO_QUANTITY = Quantity(RATIO, "regrowth, baseline / SparsyFed", checks.REGROWTH_SPARSITY,
+                          checks.REGROWTH_MIN_RATIO, True)
 QUANTITIES = {q.id: q for q in (GAP_QUANTITY, RATIO_QUANTITY)}
 
 
@@ -103,15 +105,15 @@ def _of_runs(table: pd.DataFrame, run_dirs) -> pd.DataFrame:
 
 
 def rung_claims(runs: pd.DataFrame, rounds: pd.DataFrame, layers: pd.DataFrame) -> dict[str, dict[int, object]]:
-    """Rung name -> claim number -> `claims.ClaimResult`, each judged on that rung's runs alone."""
+    """Rung name -> claim number -> `checks.ClaimResult`, each judged on that rung's runs alone."""
     frame = with_rungs(runs, layers)
-    authors = paper.paper_numbers()
+    authors = reported.paper_numbers()
     out = {}
     for rung in rung_order(frame):
         mine = frame[frame["rung"] == rung]
         r, lay = _of_runs(rounds, mine["run_dir"]), _of_runs(layers, mine["run_dir"])
-        out[rung] = {1: claims.claim1(mine, authors), 2: claims.claim2(mine, r, lay), 3: claims.claim3(mine, authors),
-                     5: claims.claim5(mine, r)}
+        out[rung] = {1: checks.claim1(mine, authors), 2: checks.claim2(mine, r, lay), 3: checks.claim3(mine, authors),
+                     5: checks.claim5(mine, r)}
     return out
 
 
@@ -126,17 +128,17 @@ def _gap_points(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def _ratio_points(runs: pd.DataFrame, rounds: pd.DataFrame) -> pd.DataFrame:
-    column = claims.REGROWTH_COLUMN
+    column = checks.REGROWTH_COLUMN
     if rounds.empty or column not in rounds.columns or "run_dir" not in rounds.columns:
         return pd.DataFrame(columns=["rung", "alpha", "seed", "baseline", "y"])
     steady = ok_values(rounds, column)
-    steady = steady[steady["round"] >= claims.STEADY_FROM_ROUND]
+    steady = steady[steady["round"] >= checks.STEADY_FROM_ROUND]
     per_run = runs[runs["status"] == record.OK].assign(
         **{column: runs["run_dir"].map(steady.groupby("run_dir")[column].mean())})
     at = per_run[np.isclose(per_run["sparsity"], RATIO_QUANTITY.sparsity)]
     sf = at[at["method"] == names.PROPOSED]
     frames = []
-    for base in claims.REGROWTH_BASELINES:
+    for base in checks.REGROWTH_BASELINES:
         pairs = pair_by_seed(at[at["method"] == base], sf, ["rung", "alpha"], column)
         a, b = pairs[f"{column}_a"], pairs[f"{column}_b"]
         frames.append(pairs.assign(baseline=base, y=np.log10(a.where(a > 0) / b.where(b > 0))))
@@ -160,7 +162,7 @@ def points(runs: pd.DataFrame, rounds: pd.DataFrame, layers: pd.DataFrame | None
 
 def paper_x(quantity: Quantity) -> float:
     """log10 of the weights the paper's model keeps at the quantity's sparsity."""
-    return math.log10((1.0 - quantity.sparsity) * paper.AUTHORS_PRUNABLE[PAPER_DATASET])
+    return math.log10((1.0 - quantity.sparsity) * reported.AUTHORS_PRUNABLE[PAPER_DATASET])
 
 
 def fits(pts: pd.DataFrame) -> dict[tuple[str, float, str], Line]:
@@ -317,8 +319,8 @@ def capacity(runs: pd.DataFrame, rounds: pd.DataFrame, layers: pd.DataFrame) -> 
               str(int(r["n"]))] for _, r in rung_rows.dropna(subset=["quantity"]).iterrows()]
     notes3 = [f"Per rung: mean [{100 * CI_LEVEL:g} % t interval] over seeds of dense − SparsyFed final test accuracy "
               f"at {names.sparsity_label(GAP_QUANTITY.sparsity)} (pp, paired by seed), and of a baseline's regrowth "
-              f"over SparsyFed's at {names.sparsity_label(RATIO_QUANTITY.sparsity)} (`{claims.REGROWTH_COLUMN}`, "
-              f"mean over rounds {claims.STEADY_FROM_ROUND}–T, paired by seed; geometric mean and interval, "
+              f"over SparsyFed's at {names.sparsity_label(RATIO_QUANTITY.sparsity)} (`{checks.REGROWTH_COLUMN}`, "
+              f"mean over rounds {checks.STEADY_FROM_ROUND}–T, paired by seed; geometric mean and interval, "
               "computed on log10; a seed whose SparsyFed run regrows nothing has no finite ratio and is left out). "
               "Claim 1 needs the gap below "
               f"{GAP_QUANTITY.threshold:g} pp, claim 2 the ratio above {RATIO_QUANTITY.threshold:g} ×."]

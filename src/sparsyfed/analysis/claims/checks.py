@@ -11,7 +11,7 @@ every method downloads the dense initial model), claims 4's and 5's over the ste
 `windows.WINDOWS` shown beside (`ClaimResult.variants`).
 
 `evaluate_claims(runs, rounds, layers)` takes the tidy tables of `sparsyfed collect`;
-`write_claims` renders them as the Markdown page (`claims_page.py`).
+`write_claims` renders them as the Markdown page (`page.py`).
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sparsyfed.analysis import claims_context as context
-from sparsyfed.analysis import layers as layer_stats
-from sparsyfed.analysis import names, paper
-from sparsyfed.analysis.cells import (
+from sparsyfed.analysis import names
+from sparsyfed.analysis.claims import context as context
+from sparsyfed.analysis.claims import layers as layer_stats
+from sparsyfed.analysis.claims.cells import (
     cell_keys,
     diff,
     in_cell,
@@ -38,12 +38,9 @@ from sparsyfed.analysis.cells import (
     setting_text,
     where,
 )
-from sparsyfed.analysis.claims_page import render_claims
-from sparsyfed.analysis.collect import GRID, read_table
-from sparsyfed.analysis.scale import read_partitions, scale_line
-from sparsyfed.analysis.stats import Interval, ok_values, t_interval
-from sparsyfed.analysis.verdicts import INCONCLUSIVE, Check, Need, Variant, combine, variant
-from sparsyfed.analysis.windows import (
+from sparsyfed.analysis.claims.page import render_claims
+from sparsyfed.analysis.claims.verdicts import INCONCLUSIVE, Check, Need, Variant, combine, variant
+from sparsyfed.analysis.claims.windows import (
     AFTER_ROUND_1,
     FIRST_STEADY_ROUND,
     JUDGED,
@@ -53,6 +50,10 @@ from sparsyfed.analysis.windows import (
     run_minimum,
     window_means,
 )
+from sparsyfed.analysis.collect import GRID, read_table
+from sparsyfed.analysis.paper import reported
+from sparsyfed.analysis.scale import read_partitions, scale_line
+from sparsyfed.analysis.stats import Interval, ok_values, t_interval
 from sparsyfed.io import write_text
 
 # Claim 1: negligible loss at 95 %.
@@ -61,7 +62,7 @@ NEGLIGIBLE_DROP_PP = 2.0
 # Claim 2: regrowth about 200 x smaller; judged at the sparsity of the authors' plot.
 REGROWTH_SPARSITY = 0.95
 REGROWTH_MIN_RATIO = 100.0
-REGROWTH_BASELINES = paper.REGROWTH_BASELINES
+REGROWTH_BASELINES = reported.REGROWTH_BASELINES
 REGROWTH_COLUMN = "regrowth_local"
 # Claim 3: SparsyFed beats every baseline at strong heterogeneity.
 CLAIM3_ALPHA = 0.1
@@ -74,7 +75,7 @@ CLAIM5_ALPHA = 0.1
 CLAIM5_SPARSITY = 0.9
 SPARSITY_TOL_PP = 1.0
 WELL_BELOW_PP = 5.0
-FALL_BELOW = paper.FALL_BELOW
+FALL_BELOW = reported.FALL_BELOW
 # Claim 2's per-round regrowth: rounds from here to the last one.
 STEADY_FROM_ROUND = FIRST_STEADY_ROUND
 
@@ -149,7 +150,7 @@ CLAIM2 = "Per-round weight regrowth about 200 × smaller than previous methods."
 RULE2 = (f"at s = {pct(REGROWTH_SPARSITY)}, each of "
          f"{', '.join(names.method_name(m) for m in REGROWTH_BASELINES)} regrows more than {REGROWTH_MIN_RATIO:g} × "
          f"as many weights per round as SparsyFed ({REGROWTH_MIN_RATIO:g} × is the order of magnitude of the "
-         f"reported {paper.REGROWTH_RATIO:g} ×), in every dataset × α; `{REGROWTH_COLUMN}` as logged, mean over "
+         f"reported {reported.REGROWTH_RATIO:g} ×), in every dataset × α; `{REGROWTH_COLUMN}` as logged, mean over "
          f"rounds {STEADY_FROM_ROUND}–T")
 TEST2 = (f"paired t over seeds of d = baseline − {REGROWTH_MIN_RATIO:g} × SparsyFed (weights per round; d > 0 "
          f"⇔ the baseline regrows more than {REGROWTH_MIN_RATIO:g} × SparsyFed's, and it stays defined when "
@@ -191,7 +192,7 @@ def _regrowth_shown(logged: pd.DataFrame, layers: pd.DataFrame, plain: pd.DataFr
             text = "as logged: " + ", ".join(f"{names.method_name(m)} {v:,.1f}" for m, v in means.items()
                                              if np.isfinite(v))
             text += "; ratio of means " + ", ".join(
-                f"{names.method_name(m)} / SparsyFed {_fmt_ratio(_safe_ratio(means[m], means['sparsyfed']))}"
+                f"{names.method_name(m)} / SparsyFed {_fmt_ratio(_safe_ratio(means[m], means[names.PROPOSED]))}"
                 for m in REGROWTH_BASELINES if np.isfinite(means[m]))
             if without is not None:
                 w = {m: in_cell(of_method(without, m), by, (d, a, s))["regrowth_local"].mean() for m in methods}
@@ -217,9 +218,9 @@ NO_LAYER_REGROWTH = ("layers.csv has no per-layer regrowth (columns role, layer_
 
 
 def claim2(runs: pd.DataFrame, rounds: pd.DataFrame, layers: pd.DataFrame) -> ClaimResult:
-    lo, hi = paper.REGROWTH_LOG10[names.PROPOSED]
-    zlo, zhi = paper.REGROWTH_LOG10[paper.REGROWTH_PLOT_BASELINE]
-    authors_text = (f"about {paper.REGROWTH_RATIO:g} ×; CIFAR-100, 95 %: ZeroFL 10^{zlo:g}–10^{zhi:g} weights per "
+    lo, hi = reported.REGROWTH_LOG10[names.PROPOSED]
+    zlo, zhi = reported.REGROWTH_LOG10[reported.REGROWTH_PLOT_BASELINE]
+    authors_text = (f"about {reported.REGROWTH_RATIO:g} ×; CIFAR-100, 95 %: ZeroFL 10^{zlo:g}–10^{zhi:g} weights per "
                     f"round, SparsyFed 10^{lo:g}–10^{hi:g} (read off the authors' log-scale plot of "
                     f"{REGROWTH_COLUMN}; their SparsyFed kept the ResNet shortcut convs plain, as ours does by "
                     "default)")
@@ -371,12 +372,13 @@ class CommPart:
 
 
 COMM_PARTS = (
-    CommPart(names.REFERENCE, paper.COMM_RATIO_VS_DENSE),
-    CommPart(paper.COMM_VS_ZEROFL, paper.COMM_RATIO_VS_ZEROFL),
-    CommPart(paper.COMM_VS_FLASH, paper.COMM_RATIO_VS_FLASH, proposed_first=True, about=True),
+    CommPart(names.REFERENCE, reported.COMM_RATIO_VS_DENSE),
+    CommPart(reported.COMM_VS_ZEROFL, reported.COMM_RATIO_VS_ZEROFL),
+    CommPart(reported.COMM_VS_FLASH, reported.COMM_RATIO_VS_FLASH, proposed_first=True, about=True),
 )
-FLASH_OTHER_READING = CommPart(paper.COMM_VS_FLASH, paper.COMM_RATIO_VS_FLASH, about=True)  # shown beside, not judged
-FLASH_READING = (f"the source reads “{paper.COMM_SENTENCE}” (SPEC section 7, item 4; the project's transcription "
+# shown beside, not judged
+FLASH_OTHER_READING = CommPart(reported.COMM_VS_FLASH, reported.COMM_RATIO_VS_FLASH, about=True)
+FLASH_READING = (f"the source reads “{reported.COMM_SENTENCE}” (SPEC section 7, item 4; the project's transcription "
                  "of the paper's other figures, PAPER_NUMBERS.md: “SparsyFed needs 19.29 x less communication than "
                  "dense …, 1.66 x less than ZeroFL, and about 0.97 x of FLASH”). “N × less than M” is M / SparsyFed "
                  "(dense / SparsyFed = 19.29, ZeroFL / SparsyFed = 1.66); “0.97 × of FLASH” names SparsyFed's "
@@ -440,13 +442,13 @@ def _flash_other_reading(runs: pd.DataFrame, rounds: pd.DataFrame, lasts: list[i
     checks = _comm_checks(runs, rounds, JUDGED, parts)
     shown = [f"{c.where}, the FLASH part read as {c.what} (not judged): {c.estimate()}; that reading needs "
              f"{c.need.text(c.spec, c.unit)} → {c.verdict}" for c in checks if c.what == FLASH_OTHER_READING.what()]
-    return shown, variant(f"FLASH part read as {FLASH_OTHER_READING.what()} = {paper.COMM_RATIO_VS_FLASH:g}, "
+    return shown, variant(f"FLASH part read as {FLASH_OTHER_READING.what()} = {reported.COMM_RATIO_VS_FLASH:g}, "
                           f"{JUDGED.label(lasts)}", checks)
 
 
 def claim4(runs: pd.DataFrame, rounds: pd.DataFrame) -> ClaimResult:
-    authors_text = (f"{paper.COMM_RATIO_VS_DENSE:g} × vs dense, {paper.COMM_RATIO_VS_ZEROFL:g} × vs ZeroFL, "
-                    f"{paper.COMM_RATIO_VS_FLASH:g} × of FLASH (the authors' parameter estimate "
+    authors_text = (f"{reported.COMM_RATIO_VS_DENSE:g} × vs dense, {reported.COMM_RATIO_VS_ZEROFL:g} × vs ZeroFL, "
+                    f"{reported.COMM_RATIO_VS_FLASH:g} × of FLASH (the authors' parameter estimate "
                     "(global density + 1 − s) × P per round)")
     args = (4, CLAIM4, RULE4, TEST4, authors_text)
     if rounds.empty or COMM_COLUMN not in rounds.columns:
@@ -462,14 +464,14 @@ def claim4(runs: pd.DataFrame, rounds: pd.DataFrame) -> ClaimResult:
     judged = names.order_methods({p.other for p in COMM_PARTS if any(c.what == p.what() for c in checks)})
     variants = [variant(w.label(lasts), _comm_checks(runs, rounds, w), w == JUDGED) for w in WINDOWS]
     shown = _comm_beside(runs, rounds, lasts)
-    if paper.COMM_VS_FLASH in judged:
+    if reported.COMM_VS_FLASH in judged:
         other_shown, other_variant = _flash_other_reading(runs, rounds, lasts)
         shown, variants = shown + other_shown, variants + [other_variant]
-    flash = next(p for p in COMM_PARTS if p.other == paper.COMM_VS_FLASH)
+    flash = next(p for p in COMM_PARTS if p.other == reported.COMM_VS_FLASH)
     scope = (f"judged on the {JUDGED.name} of the rounds ({JUDGED.span(lasts)}) against "
              + ", ".join(names.method_name(m) for m in judged)
              + (f"; the FLASH part as {flash.what()} with a ± {100 * COMM_TOLERANCE:g} % tolerance around "
-                f"{paper.COMM_RATIO_VS_FLASH:g} ×" if paper.COMM_VS_FLASH in judged
+                f"{reported.COMM_RATIO_VS_FLASH:g} ×" if reported.COMM_VS_FLASH in judged
                 else "; FLASH did not run, so its part is not judged"))
     return _result(*args, setting_text(runs, cells, f"s = {pct(COMM_SPARSITY)}"), checks, scope=scope, shown=shown,
                    variants=variants, notes=[f"Direction of the FLASH part: {FLASH_READING}."])
@@ -519,7 +521,7 @@ def _lowest_shown(checks: list[Check]) -> list[str]:
 
 
 def claim5(runs: pd.DataFrame, rounds: pd.DataFrame) -> ClaimResult:
-    authors_text = "; ".join(f"{names.method_name(m)} {v}" for m, v in paper.GLOBAL_SPARSITY_90.items())
+    authors_text = "; ".join(f"{names.method_name(m)} {v}" for m, v in reported.GLOBAL_SPARSITY_90.items())
     args = (5, CLAIM5, RULE5, TEST5, authors_text)
     if rounds.empty or "global_sparsity" not in rounds.columns:
         return _untestable(*args, "rounds.csv has no global_sparsity column")
@@ -553,7 +555,7 @@ def evaluate_claims(runs: pd.DataFrame, rounds: pd.DataFrame | None = None,
     """All five claims of SPEC section 7 on the tidy runs, rounds and layers tables."""
     rounds = pd.DataFrame() if rounds is None else rounds
     layers = pd.DataFrame() if layers is None else layers
-    authors = paper.paper_numbers()
+    authors = reported.paper_numbers()
     return [claim1(runs, authors), claim2(runs, rounds, layers), claim3(runs, authors), claim4(runs, rounds),
             claim5(runs, rounds)]
 

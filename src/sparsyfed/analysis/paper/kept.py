@@ -1,7 +1,7 @@
 """Accuracy relative to dense against the prunable weights a model keeps: ours and the authors' on one axis.
 
 A cell (dataset, model, width, α, method, target sparsity s) keeps (1 − s) × P prunable weights, P the
-prunable weights of its model: for the authors' ResNet-18 `paper.AUTHORS_PRUNABLE`, for ours each run's
+prunable weights of its model: for the authors' ResNet-18 `reported.AUTHORS_PRUNABLE`, for ours each run's
 `num_prunable` (runs.csv; for tables collected before that column, the prunable layers' `numel` summed
 over one round in layers.csv). Accuracy relative to dense is as in `shape`: ours per seed, the final
 test accuracy over dense's of the same dataset, model, width, α and seed, then mean, std, n and t
@@ -15,7 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sparsyfed.analysis import names, paper, shape
+from sparsyfed.analysis import names
+from sparsyfed.analysis.paper import reported, shape
 from sparsyfed.analysis.render import Block
 from sparsyfed.analysis.stats import CI_LEVEL, n_range_note, ok_values, pair_by_seed, t_interval
 
@@ -88,11 +89,11 @@ def ours(runs: pd.DataFrame, layers: pd.DataFrame | None = None) -> pd.DataFrame
 
 def authors() -> pd.DataFrame:
     """The authors' cells (COLUMNS, source AUTHORS): ResNet-18, (1 − s) × its prunable weights kept."""
-    theirs = shape.authors_relative(paper.paper_numbers())
-    prunable = theirs["authors_dataset"].map(paper.AUTHORS_PRUNABLE).astype(float)
+    theirs = shape.authors_relative(reported.paper_numbers())
+    prunable = theirs["authors_dataset"].map(reported.AUTHORS_PRUNABLE).astype(float)
     return pd.DataFrame({
         "source": AUTHORS, "dataset": theirs["authors_dataset"],
-        "model": [paper.AUTHORS_SETTING[d][0] for d in theirs["authors_dataset"]], "width": DEFAULT_WIDTH,
+        "model": [reported.AUTHORS_SETTING[d][0] for d in theirs["authors_dataset"]], "width": DEFAULT_WIDTH,
         "alpha": theirs["alpha"], "method": theirs["method"], "sparsity": theirs["sparsity"], "prunable": prunable,
         "kept": (1.0 - theirs["sparsity"]) * prunable, "rel_mean": theirs["authors_rel"],
         "rel_std": theirs["authors_rel_std"], "acc_mean": theirs["authors_acc_mean"],
@@ -169,7 +170,7 @@ def kept_weights(runs: pd.DataFrame, layers: pd.DataFrame) -> tuple[pd.DataFrame
         f"dataset, model, width, α and seed, mean ± sample std (ddof = 1) over {n_note} (the CSV holds the "
         f"{100 * CI_LEVEL:g} % t interval). Authors' ({names.AUTHORS_SOURCE}): their mean over their one dense "
         "value, on ResNet-18 (" + ", ".join(f"{names.dataset_name(d)}: {p:,}"
-                                              for d, p in paper.AUTHORS_PRUNABLE.items()) + " prunable weights).",
+                                              for d, p in reported.AUTHORS_PRUNABLE.items()) + " prunable weights).",
         "Authors at the nearest sparsity: the authors' cells of the same method and α at the target sparsity whose "
         "kept weights are closest to ours (log scale; the kept weights of their CIFAR-10 cell in brackets); "
         "datasets, models and horizons differ, so the pair compares scale, not numbers."]

@@ -25,9 +25,10 @@ import numpy as np
 import pandas as pd
 
 from sparsyfed import catalog, record
-from sparsyfed.analysis import names, outputs, shape
+from sparsyfed.analysis import names, outputs
 from sparsyfed.analysis.collect import read_table
-from sparsyfed.analysis.paper import authors_setting, paper_numbers
+from sparsyfed.analysis.paper import shape
+from sparsyfed.analysis.paper.reported import authors_setting, paper_numbers
 from sparsyfed.analysis.render import DAGGER, Block, Cell, latex, markdown
 from sparsyfed.analysis.stats import (
     CELL,

@@ -32,12 +32,12 @@ import numpy as np
 import pandas as pd
 
 from sparsyfed.analysis import names
-from sparsyfed.analysis.cells import cell_keys, in_cell, setting_text, where
-from sparsyfed.analysis.claims import evaluate_claims
+from sparsyfed.analysis.claims.cells import cell_keys, in_cell, setting_text, where
+from sparsyfed.analysis.claims.checks import evaluate_claims
+from sparsyfed.analysis.claims.verdicts import CONTRADICTED, SUPPORTED
 from sparsyfed.analysis.collect import read_table
 from sparsyfed.analysis.scale import scale_of
 from sparsyfed.analysis.stats import ok_values, t_interval
-from sparsyfed.analysis.verdicts import CONTRADICTED, SUPPORTED
 from sparsyfed.io import write_csv, write_text
 
 VALUE = "final_test_acc"

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from sparsyfed import catalog  # noqa: E402
 from sparsyfed.io import atomic_path  # noqa: E402
 
-STYLE_FILE = str(resources.files("sparsyfed.analysis").joinpath("sparsyfed.mplstyle"))
+STYLE_FILE = str(resources.files(__package__).joinpath("sparsyfed.mplstyle"))
 
 # One colour and marker per method id, everywhere (declared in the catalogue).
 METHOD_COLORS = {m.id: m.color for m in catalog.METHODS}

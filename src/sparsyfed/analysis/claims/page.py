@@ -9,7 +9,7 @@ import pandas as pd
 
 from sparsyfed import record
 from sparsyfed.analysis import names
-from sparsyfed.analysis.verdicts import (
+from sparsyfed.analysis.claims.verdicts import (
     COMBINE_RULE,
     CONTRADICTED,
     INCONCLUSIVE,

@@ -2,7 +2,7 @@
 
 A reference folder (the repository's `reference/`, see its README.md) holds
 
-    README.md         what the folder is, its scale, how to review and verify it (from reference_readme.md)
+    README.md         what the folder is, its scale, how to review and verify it (from readme.md beside this module)
     config.yaml       the workflow config the grid ran, byte for byte
     provenance.json   versions, machine, the runs' total and the grid's elapsed wall time, the pack command
     tables/           the tidy tables of `sparsyfed collect`; a table over GZIP_OVER_BYTES as NAME.csv.gz
@@ -38,13 +38,13 @@ import pandas as pd
 
 import sparsyfed
 from sparsyfed import catalog, record
-from sparsyfed.analysis.claims import write_claims
+from sparsyfed.analysis.claims.checks import write_claims
 from sparsyfed.analysis.collect import FINGERPRINT, collect, read_table
 from sparsyfed.analysis.figures import make_figure
 from sparsyfed.analysis.outputs import CLAIMS, FIGURE_FORMATS, FIGURES, PAPER_FIGURE_FILES, REPORT, TABLE_NAMES
+from sparsyfed.analysis.paper.tables import write_table
 from sparsyfed.analysis.report import write_report
 from sparsyfed.analysis.scale import duration, load_provenance, run_seconds, scale_line
-from sparsyfed.analysis.tables import write_table
 from sparsyfed.errors import UserError
 from sparsyfed.grid import RUN_LAYOUT, Grid, load_workflow_config, run_differences
 from sparsyfed.io import atomic_path, check_out, staging_dir, write_json, write_text
@@ -176,9 +176,9 @@ def _readme_commands(folder: str, example_point: str) -> dict[str, str]:
 
 
 def _fill_readme(provenance: dict, line: str, grid: Grid, folder: str) -> str:
-    """README.md of the folder `folder` (its name): reference_readme.md with this grid's scale, times, an
+    """README.md of the folder `folder` (its name): readme.md (beside this module) with this grid's scale, times, an
     example point and the commands that review and verify it."""
-    template = resources.files("sparsyfed.analysis").joinpath("reference_readme.md").read_text()
+    template = resources.files(__package__).joinpath("readme.md").read_text()
     points = grid.points()
     example = next((p for p in points if catalog.method(p["method"]).role == catalog.PROPOSED), points[0])
     example_point = RUN_LAYOUT.format(**example)
