@@ -49,6 +49,54 @@ def table_bytes(path: Path) -> bytes:
 # ---------------------------------------------------------------- pack
 
 
+def run_experiment(results: Path, config: dict, experiment: str) -> None:
+    """Make the runs of `experiment` that are not the grid's own, as `run_tiny_grid` makes the grid's."""
+    from sparsyfed.config import load_config
+    from sparsyfed.grid import write_settings
+    from sparsyfed.runner import run
+
+    for run_dir, planned in Grid(config).experiment_runs(experiment).items():
+        if planned.in_grid:
+            continue
+        write_settings(results / run_dir / "settings.yaml", planned.settings)
+        cfg = load_config(results / run_dir / "settings.yaml",
+                          [f"partition={results / planned.settings['partition']}", "threads=1"])
+        run(cfg, results / run_dir, progress=False)
+
+
+def test_pack_ships_an_experiment_and_review_rebuilds_its_outputs(tiny_reference, tmp_path):
+    """`--experiments corrected`: the experiment's runs (its corrected runs beside the grid's own as-ran runs)
+    are collected into experiments/corrected/tables and its table is built into paper_figures; review rebuilds
+    it equal, and a changed experiment table makes it differ. An unfinished experiment is refused."""
+    results = tmp_path / "work"
+    shutil.copytree(tiny_reference["results"], results)
+    config = yaml.safe_load(tiny_reference["config"].read_text())
+    config["experiments"] = {"corrected": {"behaviours": ["shortcuts"], "datasets": None, "alphas": None,
+                                           "sparsities": None, "seeds": None}}
+    config_file = tmp_path / "tiny.yaml"
+    config_file.write_text(yaml.safe_dump(config, sort_keys=False))
+    with pytest.raises(UserError, match="--experiments: corrected's run .* has not finished"):
+        pack(results, config_file, 60.0, tmp_path / "reference", CAPTIONS, "pack", experiments=("corrected",))
+    run_experiment(results, config, "corrected")
+
+    ref = pack(results, config_file, 60.0, tmp_path / "reference", CAPTIONS, "pack", experiments=("corrected",))
+    runs = read_table(ref / "experiments" / "corrected" / "tables", "runs")
+    # SparsyFed and ZeroFL corrected, and as ran: SparsyFed's are the grid's own runs, ZeroFL's are not in the grid
+    assert len(runs) == 8 and runs["run_dir"].str.startswith("results/runs/").sum() == 2
+    for ext in ("csv", "md", "tex"):
+        assert (ref / "paper_figures" / f"corrected.{ext}").stat().st_size > 0
+    assert "| `experiments/<experiment>/tables/` |" in (ref / "README.md").read_text()
+    assert "experiments/" not in (tiny_reference["reference"] / "README.md").read_text()  # none packed there
+    result = review(ref, tmp_path / "review", CAPTIONS)
+    assert not result.failures and len(result.checks) == len(PAPER_FIGURE_FILES) + 3
+
+    runs_file = ref / "experiments" / "corrected" / "tables" / "runs.csv"
+    runs["final_test_acc"] = runs["final_test_acc"] + 0.01
+    runs.to_csv(runs_file, index=False)
+    changed = review(ref, tmp_path / "review2", CAPTIONS)
+    assert {c.name for c in changed.failures} >= {"corrected.csv", "corrected.md"}
+
+
 def test_pack_writes_the_reference_layout(tiny_reference):
     ref = tiny_reference["reference"]
     assert {"README.md", "config.yaml", "provenance.json"} <= set(files(ref))

@@ -15,7 +15,8 @@ happen inside the handlers so that `sparsyfed --help` stays fast.
     sparsyfed report --tables DIR --figures DIR --captions DIR [--agreement FILE] [--capacity FILE] [--provenance FILE]
                      --out FILE
     sparsyfed agreement --tables DIR --reference DIR --out DIR
-    sparsyfed reference-pack --results DIR --config FILE --elapsed-s SECONDS --out DIR [--captions DIR]
+    sparsyfed reference-pack --results DIR --config FILE --elapsed-s SECONDS [--experiments NAME ...] --out DIR
+                             [--captions DIR]
     sparsyfed review [--reference DIR] [--out DIR] [--captions DIR]
 """
 
@@ -93,10 +94,12 @@ def cmd_agreement(args: argparse.Namespace) -> int:
 def cmd_pack(args: argparse.Namespace) -> int:
     from sparsyfed.analysis.reference.pack import pack
 
+    experiments = f" --experiments {' '.join(args.experiments)}" if args.experiments else ""
     command = (f"sparsyfed reference-pack --results {args.results} --config {args.config} "
-               f"--elapsed-s {args.elapsed_s:g} --out {args.out}")
+               f"--elapsed-s {args.elapsed_s:g}{experiments} --out {args.out}")
     _print([pack(args.results, args.config, args.elapsed_s, args.out, _captions(args.captions), command,
-                 progress=lambda path: print(f"built {path.name}", flush=True))])
+                 progress=lambda path: print(f"built {path.name}", flush=True),
+                 experiments=tuple(args.experiments))])
     return 0
 
 
@@ -215,6 +218,9 @@ def register(subparsers) -> None:
     p.add_argument("--config", required=True, metavar="FILE", type=Path, help="the workflow config the grid ran")
     p.add_argument("--elapsed-s", required=True, metavar="SECONDS", type=float,
                    help="the wall time the whole grid took, in seconds (recorded in provenance.json)")
+    p.add_argument("--experiments", nargs="+", default=[], metavar="NAME",
+                   help="experiments whose finished runs (in --results) are packed too, their tables in "
+                        "experiments/NAME/tables and their outputs in paper_figures (e.g. beta_sweep corrected)")
     p.add_argument("--out", required=True, metavar="DIR", type=Path, help="the reference folder (e.g. reference)")
     _captions_option(p)
     p.set_defaults(func=cmd_pack)

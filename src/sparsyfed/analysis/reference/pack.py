@@ -7,7 +7,9 @@ A reference folder (the repository's `reference/`, see its README.md) holds
     provenance.json   versions, machine, the runs' total and the grid's elapsed wall time, the pack command
     tables/           the tidy tables of `sparsyfed collect`; a table over GZIP_OVER_BYTES as NAME.csv.gz
     paper_figures/    PAPER_FIGURE_FILES: every paper table (csv, md, tex), claims.md, every figure
-                      (pdf, png) and report.md, built from tables/ by `build_paper_figures`
+                      (pdf, png) and report.md, built from tables/ by `build_paper_figures`; and the
+                      outputs of each experiment packed with it, built from its tables
+    experiments/{experiment}/tables/   the tidy tables of each experiment packed (`collect --variants`)
 
 `pack` collects the grid's run folders into tables/ with the same function as the workflow, checks
 that every run finished with the settings the config gives it (so that `sparsyfed verify` reruns it
@@ -41,17 +43,34 @@ from sparsyfed import catalog, record
 from sparsyfed.analysis.claims.checks import write_claims
 from sparsyfed.analysis.collect import FINGERPRINT, collect, read_table
 from sparsyfed.analysis.figures import make_figure
-from sparsyfed.analysis.outputs import CLAIMS, FIGURE_FORMATS, FIGURES, PAPER_FIGURE_FILES, REPORT, TABLE_NAMES
+from sparsyfed.analysis.outputs import (
+    CLAIMS,
+    FIGURE,
+    FIGURE_FORMATS,
+    FIGURES,
+    OUTPUTS,
+    PAPER_FIGURE_FILES,
+    REPORT,
+    TABLE_NAMES,
+)
 from sparsyfed.analysis.paper.tables import write_table
+from sparsyfed.analysis.reference.layout import (
+    CONFIG,
+    EXPERIMENTS_DIR,
+    PAPER_FIGURES,
+    PROVENANCE,
+    README,
+    TABLES,
+    experiment_tables,
+    packed_experiments,
+)
 from sparsyfed.analysis.report import write_report
 from sparsyfed.analysis.scale import duration, load_provenance, run_seconds, scale_line
 from sparsyfed.errors import UserError
-from sparsyfed.grid import RUN_LAYOUT, Grid, load_workflow_config, run_differences
+from sparsyfed.grid import EXPERIMENTS, RUN_LAYOUT, Grid, load_workflow_config, run_differences
 from sparsyfed.io import atomic_path, check_out, staging_dir, write_json, write_text
 from sparsyfed.revision import git_commit
 
-CONFIG, PROVENANCE, README = "config.yaml", "provenance.json", "README.md"
-TABLES, PAPER_FIGURES = "tables", "paper_figures"
 # Tidy tables larger than this are shipped gzipped (layers.csv of 144 runs x 30 rounds is about 5 MB, 0.3 MB
 # gzipped); smaller ones stay plain CSV, readable on the repository's web page.
 GZIP_OVER_BYTES = 1_000_000
@@ -81,6 +100,21 @@ def build_paper_figures(tables_dir: str | Path, out_dir: str | Path, captions_di
     for name in FIGURES:
         done(make_figure(name, tables_dir, out_dir))
     done([write_report(tables_dir, out_dir, out_dir / REPORT, captions_dir, provenance)])
+    return written
+
+
+def build_experiment_outputs(folder: str | Path, out_dir: str | Path, progress=None) -> list[Path]:
+    """Every output of each experiment packed in the reference folder `folder`, built from its tables into
+    `out_dir` (as `sparsyfed table/figure` builds them in the workflow)."""
+    written: list[Path] = []
+    for experiment in packed_experiments(folder):
+        tables = experiment_tables(folder, experiment)
+        for entry in (o for o in OUTPUTS if o.experiment == experiment):
+            build = make_figure if entry.kind == FIGURE else write_table
+            for path in build(entry.id, tables, out_dir):
+                written.append(Path(path))
+                if progress is not None:
+                    progress(Path(path))
     return written
 
 
@@ -134,6 +168,30 @@ def provenance_of(runs: pd.DataFrame, results_dir: Path, grid: Grid, elapsed_s: 
     }
 
 
+def _pack_experiment(results_dir: Path, grid: Grid, experiment: str, stage: Path, config_file: Path,
+                     gzip_over: int) -> None:
+    """Collect the finished runs of `experiment` (every one, with the settings `grid` gives it) into the
+    stage's experiments/{experiment}/tables."""
+    runs = grid.experiment_runs(experiment)
+    for run_dir, run in runs.items():
+        summary = results_dir / run_dir / record.SUMMARY
+        if not summary.is_file():
+            raise UserError(f"--experiments: {experiment}'s run {results_dir / run_dir} has not finished; run "
+                            f"`snakemake --cores all {experiment} --configfile {config_file}` first")
+        ran = json.loads(summary.read_text()).get("config") or {}
+        diffs = run_differences(run.settings, ran)
+        if diffs:
+            raise UserError(f"--config: {config_file} is not the config {summary} ran ({diffs[0]}); pass the "
+                            "workflow config the experiment ran")
+    tables = experiment_tables(stage, experiment)
+    collect([results_dir / d for d in runs], [results_dir / p for p in grid.experiment_partitions(experiment)],
+            tables, scale=grid.config["scale"], root=results_dir, variants=True)
+    for name in record.TIDY_TABLES:
+        path = tables / f"{name}.csv"
+        if path.stat().st_size > gzip_over:
+            gzip_file(path)
+
+
 def _check_runs(runs: pd.DataFrame, results_dir: Path, grid: Grid, config_file: Path) -> None:
     """Every run of the grid finished (ok, diverged or failed) with the settings `grid` gives it."""
     missing = runs[runs["status"] == record.MISSING]
@@ -175,7 +233,17 @@ def _readme_commands(folder: str, example_point: str) -> dict[str, str]:
                                            f"{verify[0]:<{width}} # 5 others", verify[1]]))
 
 
-def _fill_readme(provenance: dict, line: str, grid: Grid, folder: str) -> str:
+def _experiments_row(experiments: list[str]) -> str:
+    """The README table's row for the experiments packed (none: no row)."""
+    if not experiments:
+        return ""
+    shown = ", ".join(f"`{o.id}`" for o in OUTPUTS if o.experiment in experiments)
+    return (f"| `{EXPERIMENTS_DIR}/<experiment>/{TABLES}/` | the tidy tables of the experiments beside the grid "
+            f"packed with it ({', '.join(experiments)}; `sparsyfed collect --variants`), from which "
+            f"`{PAPER_FIGURES}/` holds {shown} |\n")
+
+
+def _fill_readme(provenance: dict, line: str, grid: Grid, folder: str, experiments: list[str]) -> str:
     """README.md of the folder `folder` (its name): readme.md (beside this module) with this grid's scale, times, an
     example point and the commands that review and verify it."""
     template = resources.files(__package__).joinpath("readme.md").read_text()
@@ -188,6 +256,7 @@ def _fill_readme(provenance: dict, line: str, grid: Grid, folder: str) -> str:
         scale=provenance["scale"], scale_line=line, command=provenance["command"],
         finished=provenance["finished"], runs=provenance["runs"], tables=TABLES, paper_figures=PAPER_FIGURES,
         gzip_mb=f"{GZIP_OVER_BYTES / 1e6:g}", mean_run=duration(provenance["run_wall_s"] / provenance["runs"]),
+        experiments_row=_experiments_row(experiments),
         elapsed=f"{duration(provenance['elapsed_s'])} on {cores} cores")
 
 
@@ -213,10 +282,12 @@ def _replace(stage: Path, out_dir: Path) -> None:
 
 
 def pack(results_dir: str | Path, config_file: str | Path, elapsed_s: float, out_dir: str | Path,
-         captions_dir: str | Path, command: str, gzip_over: int = GZIP_OVER_BYTES, progress=None) -> Path:
+         captions_dir: str | Path, command: str, gzip_over: int = GZIP_OVER_BYTES, progress=None,
+         experiments: tuple[str, ...] = ()) -> Path:
     """Pack the finished grid of `config_file` in `results_dir` (the workflow's working directory) into the
-    reference folder `out_dir` (module docstring). `elapsed_s` is the wall time the whole grid took,
-    `command` the command line recorded in provenance.json. Returns `out_dir`."""
+    reference folder `out_dir` (module docstring), with the finished runs of each of `experiments`.
+    `elapsed_s` is the wall time the whole grid took, `command` the command line recorded in provenance.json.
+    Returns `out_dir`."""
     results_dir, config_file, out_dir = Path(results_dir), Path(config_file), Path(out_dir)
     if not (elapsed_s > 0):
         raise UserError(f"--elapsed-s: must be > 0 (the grid's wall time in seconds), got {elapsed_s}")
@@ -226,6 +297,9 @@ def pack(results_dir: str | Path, config_file: str | Path, elapsed_s: float, out
     if not config.get("scale"):
         raise UserError(f"--config: {config_file} names no `scale`; add one (e.g. scale: reference grid)")
     grid = Grid(config)
+    unknown = [e for e in experiments if e not in EXPERIMENTS]
+    if unknown:
+        raise UserError(f"--experiments: unknown experiment {unknown[0]!r}; choose from {list(EXPERIMENTS)}")
     partitions = [results_dir / p for p in grid.partitions()]
     absent = [p for p in partitions if not p.is_file()]
     if absent:
@@ -245,8 +319,12 @@ def pack(results_dir: str | Path, config_file: str | Path, elapsed_s: float, out
         provenance = provenance_of(runs, results_dir, grid, elapsed_s, command)
         write_json(stage / PROVENANCE, provenance)
         build_paper_figures(tables, stage / PAPER_FIGURES, captions_dir, provenance, progress)
+        for experiment in EXPERIMENTS:
+            if experiment in experiments:
+                _pack_experiment(results_dir, grid, experiment, stage, config_file, gzip_over)
+        build_experiment_outputs(stage, stage / PAPER_FIGURES, progress)
         line = scale_line(runs, read_table(tables, "partitions"), provenance)
-        write_text(stage / README, _fill_readme(provenance, line, grid, out_dir.name))
+        write_text(stage / README, _fill_readme(provenance, line, grid, out_dir.name, packed_experiments(stage)))
         _replace(stage, out_dir)
     finally:
         if stage.exists():
@@ -353,6 +431,7 @@ def review(reference: str | Path, out_dir: str | Path, captions_dir: str | Path,
     provenance = load_provenance(reference / PROVENANCE)
     rebuilt = out_dir / PAPER_FIGURES
     written = build_paper_figures(reference / TABLES, rebuilt, captions_dir, provenance, progress)
+    written += build_experiment_outputs(reference, rebuilt, progress)
     result = Review(reference, rebuilt, compare(reference / PAPER_FIGURES, written, provenance))
     write_text(out_dir / "review.md", render_review(result))
     return result

@@ -82,7 +82,8 @@ class Reference:
     """A packed reference folder's grid (config.yaml) and its shipped per-round rows (tables/rounds)."""
 
     def __init__(self, folder: str | Path):
-        from sparsyfed.analysis.reference.pack import CONFIG, TABLES, check_reference
+        from sparsyfed.analysis.reference.layout import CONFIG, TABLES
+        from sparsyfed.analysis.reference.pack import check_reference
 
         self.folder = check_reference(folder)
         self.config_file = self.folder / CONFIG
