@@ -80,7 +80,9 @@ def review_inputs(wildcards):
     """The shipped reference folder's files: its tables (the grid's and those of each experiment packed
     with it), provenance and every shipped output."""
     shipped = _reference_part("paper_figures")
-    experiments = [experiment_tables(REFERENCE, e) for e in packed_experiments(REFERENCE)]
+    experiments = [
+        experiment_tables(REFERENCE, e) for e in packed_experiments(REFERENCE)
+    ]
     return (
         [_reference_part("provenance.json")]
         + reference_table_files(_reference_part("tables"))
