@@ -498,3 +498,15 @@ def test_tiny_config_end_to_end(tmp_path):
     assert table["acc_delta_n"].tolist() == [1]
     runs = pd.read_csv(work / "results" / "experiments" / "corrected" / "tables" / "runs.csv")
     assert sorted(runs["run_dir"].str.split("/").str[1]) == ["experiments", "runs"]  # the grid's run, as ran
+
+
+def test_review_reads_the_tables_of_the_experiments_packed_in_the_reference(tmp_path):
+    """An experiment packed beside the grid (reference/experiments/<name>/tables) is an input of `review`."""
+    shutil.copytree(REPO / "reference", tmp_path / "reference")
+    tables = tmp_path / "reference" / "experiments" / "corrected" / "tables"
+    tables.mkdir(parents=True)
+    for path in (REPO / "reference" / "tables").glob("*.csv"):
+        shutil.copy(path, tables)
+    result = snakemake("-n", "review", "--configfile", str(CONFIGS["default"]), workdir=tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "reference/experiments/corrected/tables/runs.csv" in result.stdout

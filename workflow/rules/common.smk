@@ -21,7 +21,7 @@ from sparsyfed.analysis.outputs import (
     TABLE_FORMATS,
     TABLE_NAMES,
 )
-from sparsyfed.analysis.reference.layout import experiment_tables, packed_experiments
+from sparsyfed.analysis.reference import layout as reference_layout
 from sparsyfed.code_inputs import code_inputs
 from sparsyfed.errors import UserError
 from sparsyfed.grid import (

@@ -81,7 +81,8 @@ def review_inputs(wildcards):
     with it), provenance and every shipped output."""
     shipped = _reference_part("paper_figures")
     experiments = [
-        experiment_tables(REFERENCE, e) for e in packed_experiments(REFERENCE)
+        reference_layout.experiment_tables(REFERENCE, e)
+        for e in reference_layout.packed_experiments(REFERENCE)
     ]
     return (
         [_reference_part("provenance.json")]

@@ -130,6 +130,14 @@ def gzip_file(path: Path) -> Path:
     return target
 
 
+def _gzip_large(tables: Path, gzip_over: int) -> None:
+    """Gzip each tidy table in `tables` over `gzip_over` bytes."""
+    for name in record.TIDY_TABLES:
+        path = tables / f"{name}.csv"
+        if path.stat().st_size > gzip_over:
+            gzip_file(path)
+
+
 def cpu_model() -> str:
     """The CPU's model name (Linux: /proc/cpuinfo), else what `platform` knows."""
     with contextlib.suppress(OSError):
@@ -186,10 +194,7 @@ def _pack_experiment(results_dir: Path, grid: Grid, experiment: str, stage: Path
     tables = experiment_tables(stage, experiment)
     collect([results_dir / d for d in runs], [results_dir / p for p in grid.experiment_partitions(experiment)],
             tables, scale=grid.config["scale"], root=results_dir, variants=True)
-    for name in record.TIDY_TABLES:
-        path = tables / f"{name}.csv"
-        if path.stat().st_size > gzip_over:
-            gzip_file(path)
+    _gzip_large(tables, gzip_over)
 
 
 def _check_runs(runs: pd.DataFrame, results_dir: Path, grid: Grid, config_file: Path) -> None:
@@ -311,10 +316,7 @@ def pack(results_dir: str | Path, config_file: str | Path, elapsed_s: float, out
                 root=results_dir)
         runs = read_table(tables, "runs")
         _check_runs(runs, results_dir, grid, config_file)
-        for name in record.TIDY_TABLES:
-            path = tables / f"{name}.csv"
-            if path.stat().st_size > gzip_over:
-                gzip_file(path)
+        _gzip_large(tables, gzip_over)
         shutil.copyfile(config_file, stage / CONFIG)
         provenance = provenance_of(runs, results_dir, grid, elapsed_s, command)
         write_json(stage / PROVENANCE, provenance)
