@@ -98,13 +98,12 @@ def _template_regex(template: str, named: bool = True) -> str:
 
 # The `run` wildcard of the simulate and settings rules: a run's folder below RESULTS.
 RUN_PATTERN = "|".join(_template_regex(t.removeprefix(f"{RESULTS}/"), named=False) for t in RUN_FOLDERS)
+_RUN_FOLDER_REGEXES = tuple(re.compile(_template_regex(t)) for t in RUN_FOLDERS)
 
 
 def parse_run_dir(path: str | Path) -> dict[str, Any] | None:
     """The grid point named by a path that ends in RUN_LAYOUT, or None."""
-    fields = {"dataset": "[^/]+", "method": "[^/]+", **WILDCARD_PATTERNS}
-    pattern = re.sub(r"\{(\w+)\}", lambda m: f"(?P<{m[1]}>{fields[m[1]]})", RUN_LAYOUT)
-    match = re.search(f"(?:^|/){pattern}/?$", Path(path).as_posix())
+    match = re.search(f"(?:^|/){_template_regex(RUN_LAYOUT)}/?$", Path(path).as_posix())
     if match is None:
         return None
     point = match.groupdict()
@@ -224,7 +223,7 @@ class Grid:
     def settings_at(self, folder: str) -> dict[str, Any]:
         """Every setting of the run whose folder is `folder` (one of RUN_FOLDERS: the grid's, a smoke run's
         or an experiment's); UserError when no run of this config has that folder."""
-        grid, smoke, experiment = (re.fullmatch(_template_regex(t), folder) for t in RUN_FOLDERS)
+        grid, smoke, experiment = (regex.fullmatch(folder) for regex in _RUN_FOLDER_REGEXES)
         if grid and self.has_point(grid.groupdict()):
             return self.settings(**grid.groupdict())
         if smoke and smoke["dataset"] in self.datasets and smoke["method"] in self.methods:
