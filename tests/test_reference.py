@@ -126,10 +126,11 @@ def test_the_readme_shows_the_commands_for_its_folder():
     from sparsyfed.analysis.reference.pack import _readme_commands
 
     point = "fsdd/alpha1000/sparsyfed/s0.9/seed5378"
-    own = _readme_commands("reference", point)
+    own = _readme_commands("reference", point, ["capacity"])
     assert own["review_command"] == "snakemake --cores all review"
     assert own["verify_commands"].splitlines()[0].startswith("snakemake --cores all verify ")
-    other = _readme_commands("reference-fsdd", point)
+    assert "sparsyfed verify --reference reference --experiment capacity --k 2 " in own["verify_commands"]
+    other = _readme_commands("reference-fsdd", point, [])
     assert other["review_command"] == "sparsyfed review --reference reference-fsdd --out results/review"
     lines = other["verify_commands"].splitlines()
     assert [line.split("#")[0].strip() for line in lines] == [
@@ -276,10 +277,47 @@ def test_judge_says_identical_equivalent_or_differs(numerics, shift, verdict):
 
 def test_the_draw_is_seeded_and_covers_every_shipped_run(tiny_reference):
     ref = Reference(tiny_reference["reference"])
-    assert len(ref.shipped_points()) == 6
+    assert len(ref.shipped_runs()) == 6 and ref.experiments == []
     assert ref.choose(3, 0) == ref.choose(3, 0)
-    assert {tuple(p.values()) for k in range(10) for p in ref.choose(1, k)} != {tuple(ref.choose(1, 0)[0].values())}
-    assert ref.choose(6, 5) == ref.shipped_points()
+    assert {r.name for k in range(10) for r in ref.choose(1, k)} != {ref.choose(1, 0)[0].name}
+    assert ref.choose(6, 5) == ref.shipped_runs()
+    assert ref.run(POINT).name == POINT and ref.run("fashion_mnist/alpha0.10/sparsyfed/s0.90/seed2").name == POINT
+    with pytest.raises(UserError, match="--experiment: .* holds no runs of 'capacity' \\(packed: none\\)"):
+        ref.choose(1, 0, "capacity")
+
+
+def test_verify_reruns_the_runs_of_a_packed_experiment(tiny_reference, tmp_path):
+    """An experiment packed with the reference: its own runs are drawn with --experiment or named by folder, rerun
+    with the settings the experiment gives them (here ZeroFL with its conv threshold corrected) and judged bit for
+    bit against the experiment's tables; their cell is the experiment's runs with the same settings but the seed."""
+    results = tmp_path / "work"
+    shutil.copytree(tiny_reference["results"], results)
+    config = yaml.safe_load(tiny_reference["config"].read_text())
+    config["experiments"] = {"corrected": {"behaviours": ["conv_threshold"], "datasets": None, "alphas": None,
+                                           "sparsities": None, "seeds": None}}
+    config_file = tmp_path / "tiny.yaml"
+    config_file.write_text(yaml.safe_dump(config, sort_keys=False))
+    run_experiment(results, config, "corrected")
+    folder = pack(results, config_file, 60.0, tmp_path / "reference", CAPTIONS, "pack", experiments=("corrected",))
+
+    ref = Reference(folder)
+    own = ref.shipped_runs("corrected")
+    assert ref.experiments == ["corrected"] and len(ref.shipped_runs()) == 6
+    # ZeroFL as ran (not in the grid) and corrected, SparsyFed corrected (as ran: the grid's own runs), 2 seeds each
+    assert len(own) == 6 and all(r.name.startswith("experiments/corrected/runs/") for r in own)
+    zerofl = next(r for r in own if "-corrected/" in r.name and "/zerofl/" in r.name)
+    as_ran = next(r for r in own if "/grid/" in r.name and "/zerofl/" in r.name and r.settings["seed"] == 1)
+    assert zerofl.settings["method_params"] != as_ran.settings["method_params"]
+    cell = ref.cell_rows(zerofl)
+    assert cell["run_dir"].nunique() == 2 and set(cell["seed"]) == {1, 2}  # its seeds, not the grid's as-ran runs
+    assert ref.run(f"results/{zerofl.name}") == zerofl
+
+    lines = []
+    checks = verify(folder, tmp_path / "v", k=1, seed=0, points=[zerofl.name], threads=2, say=lines.append)
+    assert [(c.point, c.result) for c in checks] == [(zerofl.name, IDENTICAL)], lines
+    drawn = verify(folder, tmp_path / "v2", k=2, seed=0, experiment="corrected", threads=2, say=lines.append)
+    assert [c.result for c in drawn] == [IDENTICAL, IDENTICAL] and all(c.point in {r.name for r in own} for c in drawn)
+    assert any("(drawn with seed 0 from the 6 of corrected's own runs)" in line for line in lines)
 
 
 def test_verify_names_the_round_and_column_of_an_altered_value(tiny_reference, tmp_path, capsys):

@@ -132,7 +132,8 @@ def _cmd_data(args) -> int:
 def _cmd_verify(args) -> int:
     from sparsyfed.analysis.reference.verify import DIFFERS, verify
 
-    checks = verify(args.reference, args.out, k=args.k, seed=args.seed, points=args.point, threads=args.threads,
+    checks = verify(args.reference, args.out, k=args.k, seed=args.seed, points=args.point,
+                    experiment=args.experiment, threads=args.threads,
                     data_root=args.data_root, say=lambda line: print(line, flush=True))
     return 1 if any(c.result == DIFFERS for c in checks) else 0
 
@@ -173,8 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_data)
 
     p = sub.add_parser("verify", help="rerun runs of a shipped reference: identical, equivalent or differs",
-                       description="Rerun grid points of a reference folder (made by `sparsyfed reference-pack`) "
-                                   "with the settings its config.yaml gives them. Where this host's numeric "
+                       description="Rerun runs of a reference folder (made by `sparsyfed reference-pack`): its "
+                                   "grid's, or those of an experiment packed with it, with the settings its "
+                                   "config.yaml gives them. Where this host's numeric "
                                    "fingerprint is the shipped run's, each per-round table must equal the shipped "
                                    "one bit for bit (identical); elsewhere the rerun must lie within the shipped "
                                    "cell's seed spread (equivalent). Prints both fingerprints; exits 1 if a run "
@@ -183,7 +185,12 @@ def build_parser() -> argparse.ArgumentParser:
     which = p.add_mutually_exclusive_group()
     which.add_argument("--k", type=int, default=VERIFY_K, help=f"runs drawn at random [{VERIFY_K}]")
     which.add_argument("--point", nargs="+", metavar="POINT",
-                       help="runs named like their folder, e.g. fashion_mnist/alpha0.1/sparsyfed/s0.95/seed5378")
+                       help="runs named like their folder, e.g. fashion_mnist/alpha0.1/sparsyfed/s0.95/seed5378 (the "
+                            "grid's) or experiments/capacity/runs/resnet_small-w2-r30/fashion_mnist/alpha0.1/"
+                            "sparsyfed/s0.95/seed5378 (an experiment's)")
+    p.add_argument("--experiment", default=None, metavar="NAME",
+                   help="draw the --k runs from this experiment's own runs (packed in the reference) instead of "
+                        "the grid's")
     p.add_argument("--seed", type=int, default=VERIFY_SEED, help=f"seed of the random draw [{VERIFY_SEED}]")
     p.add_argument("--threads", type=int, default=0, help="cores per run; never changes a number [0 = all]")
     p.add_argument("--data-root", default=None, metavar="DIR",

@@ -268,16 +268,6 @@ class Grid:
         """The model width of `dataset`'s runs (DEFAULT_WIDTH when its entry names none)."""
         return float(self.datasets[dataset].get("width", DEFAULT_WIDTH))
 
-    def rerun_config(self, point: dict[str, str], *, threads: int = 0, data_root: str | None = None) -> RunConfig:
-        """The run at `point` (wildcard values) as `sparsyfed.runner.run` takes it, to rerun it anywhere: its
-        settings, but its partition computed in memory, its data looked for in `data_root` (default: the
-        config's) and `threads` cores (0: all), none of which changes a number."""
-        settings = self.settings(**point)
-        settings.update(partition=None, threads=threads,
-                        data_root=settings["data_root"] if data_root is None else str(data_root))
-        return RunConfig(**settings)
-
-
     # ------------------------------------------------------------ experiments beside the grid
 
     def _experiment(self, name: str) -> dict:
@@ -415,6 +405,14 @@ class Grid:
         """The partition files of an experiment's runs."""
         runs = self.experiment_runs(experiment).values()
         return list(dict.fromkeys(self.partition(r.point["dataset"], r.point["alpha"]) for r in runs))
+
+
+def rerun_config(settings: dict[str, Any], *, threads: int = 0, data_root: str | None = None) -> RunConfig:
+    """A run's settings (`Grid.settings`, or an experiment run's) as `sparsyfed.runner.run` takes them, to rerun it
+    anywhere: its partition computed in memory, its data looked for in `data_root` (default: the settings') and
+    `threads` cores (0: all), none of which changes a number."""
+    return RunConfig(**settings | {"partition": None, "threads": threads,
+                                   "data_root": settings["data_root"] if data_root is None else str(data_root)})
 
 
 def run_differences(expected: dict[str, Any], ran: dict[str, Any]) -> list[str]:

@@ -76,24 +76,27 @@ def _reference_part(part):
     return path
 
 
-def review_inputs(wildcards):
-    """The shipped reference folder's files: its tables (the grid's and those of each experiment packed
-    with it), provenance and every shipped output."""
-    shipped = _reference_part("paper_figures")
+def _reference_tables():
+    """The shipped reference's tables: the grid's and those of each experiment packed with it."""
     experiments = [
         reference_layout.experiment_tables(REFERENCE, e)
         for e in reference_layout.packed_experiments(REFERENCE)
     ]
+    return reference_table_files(_reference_part("tables")) + [
+        f for folder in experiments for f in reference_table_files(folder)
+    ]
+
+
+def review_inputs(wildcards):
+    """The shipped reference folder's files: its tables, provenance and every shipped output."""
+    shipped = _reference_part("paper_figures")
     return (
         [_reference_part("provenance.json")]
-        + reference_table_files(_reference_part("tables"))
-        + [f for folder in experiments for f in reference_table_files(folder)]
+        + _reference_tables()
         + [os.path.join(shipped, f) for f in sorted(os.listdir(shipped))]
     )
 
 
 def verify_inputs(wildcards):
     """What `verify` reads of the shipped reference: its config and its tables."""
-    return [_reference_part("config.yaml")] + reference_table_files(
-        _reference_part("tables")
-    )
+    return [_reference_part("config.yaml")] + _reference_tables()

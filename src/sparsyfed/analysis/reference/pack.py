@@ -67,7 +67,7 @@ from sparsyfed.analysis.reference.layout import (
 from sparsyfed.analysis.report import write_report
 from sparsyfed.analysis.scale import duration, load_provenance, run_seconds, scale_line
 from sparsyfed.errors import UserError
-from sparsyfed.grid import EXPERIMENTS, RUN_LAYOUT, Grid, load_workflow_config, run_differences
+from sparsyfed.grid import EXPERIMENTS, RUN_LAYOUT, Grid, load_workflow_config, rerun_config, run_differences
 from sparsyfed.io import atomic_path, check_out, staging_dir, write_json, write_text
 from sparsyfed.revision import git_commit
 
@@ -206,7 +206,7 @@ def _check_runs(runs: pd.DataFrame, results_dir: Path, grid: Grid, config_file: 
     for point, run_dir in zip(grid.points(), grid.run_dirs(), strict=True):
         summary = results_dir / run_dir / record.SUMMARY
         ran = json.loads(summary.read_text()).get("config") or {}
-        diffs = run_differences(grid.rerun_config(point).to_dict(), ran)
+        diffs = run_differences(rerun_config(grid.settings(**point)).to_dict(), ran)
         if diffs:
             raise UserError(f"--config: {config_file} is not the config {summary} ran ({diffs[0]}); pass the "
                             "workflow config the grid ran")
@@ -217,25 +217,25 @@ def _check_runs(runs: pd.DataFrame, results_dir: Path, grid: Grid, config_file: 
 WORKFLOW_REFERENCE = "reference"
 
 
-def _readme_commands(folder: str, example_point: str) -> dict[str, str]:
-    """The review and verify commands README.md shows for a reference folder named `folder`."""
-    verify = [f"sparsyfed verify --reference {folder} --k 5 --seed 1",
-              f"sparsyfed verify --reference {folder} --point {example_point}"]
-    if folder == WORKFLOW_REFERENCE:
-        first = "snakemake --cores all verify"
+def _readme_commands(folder: str, example_point: str, experiments: list[str]) -> dict[str, str]:
+    """The review and verify commands README.md shows for a reference folder named `folder` that holds
+    `experiments`."""
+    own = folder == WORKFLOW_REFERENCE
+    verify = f"sparsyfed verify --reference {folder}"
+    lines = [("snakemake --cores all verify" if own else verify, "3 runs chosen at random (seed 0)"),
+             (f"{verify} --k 5 --seed 1", "5 others")]
+    lines += [(f"{verify} --experiment {e} --k 2", f"2 runs of the {e} experiment") for e in experiments]
+    width = max(len(command) for command, _ in lines) + 1
+    verify_commands = "\n".join([f"{command:<{width}} # {what}" for command, what in lines]
+                                + [f"{verify} --point {example_point}"])
+    if own:
         return dict(review_command="snakemake --cores all review", review_fails="the job fails if one differs",
                     review_other=f"The same without Snakemake: `sparsyfed review --reference {folder} --out "
-                                 "results/review`.",
-                    verify_commands="\n".join([f"{first:<57} # 3 runs chosen at random (seed 0)",
-                                               f"{verify[0]:<57} # 5 others", verify[1]]))
-    first = f"sparsyfed verify --reference {folder}"
-    width = max(len(first), len(verify[0])) + 1
+                                 "results/review`.", verify_commands=verify_commands)
     return dict(review_command=f"sparsyfed review --reference {folder} --out results/review",
                 review_fails="the command exits 1 if one differs",
                 review_other=f"(The workflow's `review` and `verify` targets check `{WORKFLOW_REFERENCE}/`; this "
-                             "folder is checked with the commands shown here.)",
-                verify_commands="\n".join([f"{first:<{width}} # 3 runs chosen at random (seed 0)",
-                                           f"{verify[0]:<{width}} # 5 others", verify[1]]))
+                             "folder is checked with the commands shown here.)", verify_commands=verify_commands)
 
 
 def _experiments_row(experiments: list[str]) -> str:
@@ -257,7 +257,7 @@ def _fill_readme(provenance: dict, line: str, grid: Grid, folder: str, experimen
     example_point = RUN_LAYOUT.format(**example)
     cores = provenance["machine"]["cores"]
     return string.Template(template).substitute(
-        folder=folder, **_readme_commands(folder, example_point),
+        folder=folder, **_readme_commands(folder, example_point, experiments),
         scale=provenance["scale"], scale_line=line, command=provenance["command"],
         finished=provenance["finished"], runs=provenance["runs"], tables=TABLES, paper_figures=PAPER_FIGURES,
         gzip_mb=f"{GZIP_OVER_BYTES / 1e6:g}", mean_run=duration(provenance["run_wall_s"] / provenance["runs"]),

@@ -1,30 +1,33 @@
-"""Rerun grid points of a shipped reference and say, per run, whether it is "identical", "equivalent" or "differs".
+"""Rerun runs of a shipped reference and say, per run, whether it is "identical", "equivalent" or "differs".
 
-A point is rerun with the settings the workflow gave it, built from the reference's config.yaml by the
-same function (`grid.Grid.rerun_config`); only where it finds its inputs changes (its partition is
-computed in memory by the function that wrote the partition file) and the number of cores, neither of
-which changes a number. The rerun's numeric fingerprint (`fl.fingerprint`: what this host computes)
-is then compared with the one the shipped run recorded:
+The runs are the grid's and those of each experiment packed with it (`ShippedRun`). A run is rerun with
+the settings the workflow gave it, built from the reference's config.yaml by the same functions
+(`grid.Grid.settings`, `grid.Grid.experiment_runs`, then `grid.rerun_config`); only where it finds its
+inputs changes (its partition is computed in memory by the function that wrote the partition file) and
+the number of cores, neither of which changes a number. The rerun's numeric fingerprint
+(`fl.fingerprint`: what this host computes) is then compared with the one the shipped run recorded:
 
 - same fingerprint: the per-round tables must be equal bit for bit, every column of
   `record.ROUND_COLUMNS` (and of the optional ones) the shipped table has but the timing columns
   (floats are written in their shortest round-trip form, so equal text is an equal number):
   "identical", else "differs", naming the first round and column that differ;
 - another fingerprint (another ISA class, ARM, a GPU, other library versions) or none recorded: the
-  same bits are not promised, so the rerun is judged against the shipped cell's seeds: its final
-  metrics must lie in the 95 % prediction interval of one more run of the cell (mean +- t(n-1) s
-  sqrt(1 + 1/n) over the cell's n shipped seeds), and at every evaluated round its test accuracy
-  may differ from the shipped run's by at most that round's interval half-width:
+  same bits are not promised, so the rerun is judged against the shipped cell's seeds (the shipped runs
+  whose settings are its own but the seed): its final metrics must lie in the 95 % prediction interval
+  of one more run of the cell (mean +- t(n-1) s sqrt(1 + 1/n) over the cell's n shipped seeds), and at
+  every evaluated round its test accuracy may differ from the shipped run's by at most that round's
+  interval half-width:
   "equivalent (different numerics: ...)", else "differs".
 
 The rerun's rows go through the same reader as the shipped ones (`collect.read_run`, then the CSV form
-of the tidy tables). Torch is imported only to run (`sparsyfed.runner`), so choosing points and
+of the tidy tables). Torch is imported only to run (`sparsyfed.runner`), so choosing runs and
 comparing tables is cheap.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import math
 import shutil
 import time
@@ -39,7 +42,16 @@ from sparsyfed import record
 from sparsyfed.analysis.collect import FINGERPRINT, GRID, read_run, read_table
 from sparsyfed.analysis.stats import MIN_N, t_quantile
 from sparsyfed.errors import UserError
-from sparsyfed.grid import RUN_LAYOUT, Grid, fmt, load_workflow_config, parse_run_dir
+from sparsyfed.grid import (
+    EXPERIMENT_RUNS,
+    RESULTS,
+    RUN_LAYOUT,
+    Grid,
+    fmt,
+    load_workflow_config,
+    parse_run_dir,
+    rerun_config,
+)
 from sparsyfed.io import check_out, write_csv
 
 IDENTICAL, EQUIVALENT, DIFFERS = "identical", "equivalent", "differs"
@@ -55,7 +67,7 @@ _RUN_FILES = {record.SUMMARY, record.ROUNDS, record.LAYERS, record.MASKS, record
 
 @dataclass(frozen=True)
 class PointCheck:
-    point: str  # RUN_LAYOUT of the grid point
+    point: str  # the run as `ShippedRun.name` names it
     result: str  # one of VERDICTS
     rounds: int  # rounds compared
     columns: int  # columns compared per round (bit for bit) or metrics judged (equivalence)
@@ -70,87 +82,119 @@ class PointCheck:
         return f"{self.result} (different numerics: {self.numerics})" if self.result == EQUIVALENT else self.result
 
 
-def point_name(point: dict[str, str]) -> str:
-    return RUN_LAYOUT.format(**point)
+@dataclass(frozen=True)
+class ShippedRun:
+    """A run the reference ships per-round rows of: one of its grid's or of an experiment packed with it."""
+
+    name: str  # a grid run's RUN_LAYOUT; an experiment run's folder below RESULTS (experiments/<exp>/runs/...)
+    folder: str  # its folder as the tables' run_dir column holds it (RESULTS/...)
+    settings: dict  # every setting the workflow gave it
+    experiment: str | None = None  # None: the grid's
+
+    @property
+    def cell(self) -> str:
+        """What its seeds share: every setting but the seed (the runs of one cell of the grid, or of one
+        experiment's variant at one point)."""
+        return json.dumps({k: v for k, v in self.settings.items() if k != "seed"}, sort_keys=True)
 
 
-def _key(dataset, alpha, method, sparsity, seed) -> tuple:
-    return (str(dataset), round(float(alpha), 9), str(method), round(float(sparsity), 9), int(seed))
+def _with_run_dir(rounds: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
+    """`rounds` with the run_dir column runs.csv gives each run (a grid's rounds table has none: its runs are
+    told apart by their GRID columns)."""
+    if "run_dir" in rounds.columns:
+        return rounds
+    key = [c for c in GRID if c in rounds.columns and c in runs.columns]
+    return rounds.merge(runs[key + ["run_dir"]], on=key, how="left", validate="many_to_one")
 
 
 class Reference:
-    """A packed reference folder's grid (config.yaml) and its shipped per-round rows (tables/rounds)."""
+    """A packed reference folder's runs (config.yaml: the grid and its experiments) and their shipped
+    per-round rows (tables/, and experiments/<experiment>/tables/ for each experiment packed)."""
 
     def __init__(self, folder: str | Path):
-        from sparsyfed.analysis.reference.layout import CONFIG, TABLES
+        from sparsyfed.analysis.reference.layout import CONFIG, TABLES, experiment_tables, packed_experiments
         from sparsyfed.analysis.reference.pack import check_reference
 
         self.folder = check_reference(folder)
         self.config_file = self.folder / CONFIG
         self.grid = Grid(load_workflow_config(self.config_file, option="--reference"))
-        self.rounds = read_table(self.folder / TABLES, "rounds")
-        self.runs = read_table(self.folder / TABLES, "runs")
-        keys = self.rounds[["dataset", "alpha", "method", "sparsity", "seed"]].drop_duplicates()
-        self._shipped = {_key(*row) for row in keys.itertuples(index=False)}
+        planned = [ShippedRun(RUN_LAYOUT.format(**p), d, self.grid.settings(**p)) for p, d in
+                   zip(self.grid.points(), self.grid.run_dirs(), strict=True)]
+        grid_runs = read_table(self.folder / TABLES, "runs")
+        rounds = [_with_run_dir(read_table(self.folder / TABLES, "rounds"), grid_runs)]
+        runs = [grid_runs]
+        for experiment in packed_experiments(self.folder):
+            tables = experiment_tables(self.folder, experiment)
+            own = {d: r for d, r in self.grid.experiment_runs(experiment).items() if not r.in_grid}
+            planned += [ShippedRun(d.removeprefix(f"{RESULTS}/"), d, r.settings, experiment) for d, r in own.items()]
+            runs.append(read_table(tables, "runs").query("run_dir in @own"))
+            rounds.append(read_table(tables, "rounds").query("run_dir in @own"))
+        self.rounds, self.runs = pd.concat(rounds, ignore_index=True), pd.concat(runs, ignore_index=True)
+        self.experiments = packed_experiments(self.folder)
+        shipped = set(self.rounds["run_dir"])
+        self._planned = {r.name: r for r in planned}
+        self._runs = {r.name: r for r in planned if r.folder in shipped}
 
-    def shipped_points(self) -> list[dict[str, str]]:
-        """The grid's points with shipped per-round rows (every run but those that failed before round 1)."""
-        return [p for p in self.grid.points() if self._point_key(p) in self._shipped]
+    def shipped_runs(self, experiment: str | None = None) -> list[ShippedRun]:
+        """The grid's runs (or `experiment`'s own) with shipped per-round rows (every run but those that
+        failed before round 1), in the workflow's order."""
+        if experiment is not None and experiment not in self.experiments:
+            packed = ", ".join(self.experiments) or "none"
+            raise UserError(f"--experiment: {self.folder} holds no runs of {experiment!r} (packed: {packed}); "
+                            "pack it with `sparsyfed reference-pack --experiments`")
+        return [r for r in self._runs.values() if r.experiment == experiment]
 
-    @staticmethod
-    def _point_key(point: dict[str, str]) -> tuple:
-        return _key(point["dataset"], point["alpha"], point["method"], point["sparsity"], point["seed"])
-
-    @staticmethod
-    def _cell_mask(frame: pd.DataFrame, key: tuple) -> pd.Series:
-        return ((frame["dataset"] == key[0]) & (frame["alpha"].round(9) == key[1]) & (frame["method"] == key[2])
-                & (frame["sparsity"].round(9) == key[3]))
-
-    def rows(self, point: dict[str, str]) -> pd.DataFrame:
-        """The shipped per-round rows of `point`, by round."""
-        key = self._point_key(point)
+    def rows(self, run: ShippedRun) -> pd.DataFrame:
+        """The shipped per-round rows of `run`, by round."""
         r = self.rounds
-        return r[self._cell_mask(r, key) & (r["seed"] == key[4])].sort_values("round").reset_index(drop=True)
+        return r[r["run_dir"] == run.folder].sort_values("round").reset_index(drop=True)
 
-    def cell_rows(self, point: dict[str, str]) -> pd.DataFrame:
-        """The shipped per-round rows of every seed of `point`'s cell (its dataset, alpha, method, sparsity)."""
-        return self.rounds[self._cell_mask(self.rounds, self._point_key(point))]
+    def cell_rows(self, run: ShippedRun) -> pd.DataFrame:
+        """The shipped per-round rows of every seed of `run`'s cell (every shipped run whose settings are its
+        own but the seed: the grid's and the experiments' alike)."""
+        folders = [r.folder for r in self._runs.values() if r.cell == run.cell]
+        return self.rounds[self.rounds["run_dir"].isin(folders)]
 
-    def fingerprint(self, point: dict[str, str]) -> dict[str, str]:
-        """The numeric fingerprint the shipped run of `point` recorded ({} for runs that record none)."""
-        key = self._point_key(point)
-        runs = self.runs[self._cell_mask(self.runs, key) & (self.runs["seed"] == key[4])]
+    def fingerprint(self, run: ShippedRun) -> dict[str, str]:
+        """The numeric fingerprint the shipped `run` recorded ({} for runs that record none)."""
+        runs = self.runs[self.runs["run_dir"] == run.folder]
         columns = [c for c in runs.columns if c.startswith(FINGERPRINT)]
         if runs.empty or not columns:
             return {}
         row = runs.iloc[0]
         return {c.removeprefix(FINGERPRINT): str(row[c]) for c in columns if not pd.isna(row[c])}
 
-    def point(self, text: str) -> dict[str, str]:
-        """The shipped grid point named `text` (RUN_LAYOUT, e.g. fashion_mnist/alpha0.1/sparsyfed/s0.95/seed5378)."""
-        parsed = parse_run_dir(text)
-        example = point_name(self.shipped_points()[0]) if self.shipped_points() else RUN_LAYOUT
+    def run(self, text: str) -> ShippedRun:
+        """The shipped run named `text`: a grid run's RUN_LAYOUT (e.g.
+        fashion_mnist/alpha0.1/sparsyfed/s0.95/seed5378) or an experiment run's folder, with or without RESULTS/."""
+        grid_runs = self.shipped_runs()
+        example = grid_runs[0].name if grid_runs else RUN_LAYOUT
+        name = text.strip("/").removeprefix(f"{RESULTS}/")
+        parsed = parse_run_dir(name)
         if parsed is None:
-            raise UserError(f"--point: {text!r} is not named like {RUN_LAYOUT}, e.g. {example}")
-        for p in self.grid.points():
-            if (p["dataset"], p["method"], p["seed"]) == (parsed["dataset"], parsed["method"], str(parsed["seed"])) \
-                    and p["alpha"] == fmt(parsed["alpha"]) and p["sparsity"] == fmt(parsed["sparsity"]):
-                if self._point_key(p) not in self._shipped:
-                    raise UserError(f"--point: {text} has no per-round rows in {self.folder}/tables (its run "
-                                    "failed); choose another")
-                return p
-        raise UserError(f"--point: {text} is not a run of {self.config_file}'s grid; choose one like {example}")
+            raise UserError(f"--point: {text!r} is not named like {RUN_LAYOUT} (a grid run, e.g. {example}) or "
+                            f"{EXPERIMENT_RUNS.removeprefix(RESULTS + '/')}/<run> (an experiment's)")
+        if name.count("/") == RUN_LAYOUT.count("/"):  # a grid run: its numbers as paths write them
+            name = RUN_LAYOUT.format(**parsed | {k: fmt(parsed[k]) for k in ("alpha", "sparsity")})
+        if name in self._runs:
+            return self._runs[name]
+        if name in self._planned:
+            raise UserError(f"--point: {text} has no per-round rows in {self.folder} (its run failed, or its "
+                            "experiment is not packed there); choose another")
+        raise UserError(f"--point: {text} is not a run of {self.config_file}'s grid or of its experiments; choose "
+                        f"one like {example}")
 
-    def choose(self, k: int, seed: int) -> list[dict[str, str]]:
-        """`k` shipped points drawn without replacement with numpy's generator seeded `seed`, in grid order."""
-        points = self.shipped_points()
+    def choose(self, k: int, seed: int, experiment: str | None = None) -> list[ShippedRun]:
+        """`k` shipped runs of the grid (or of `experiment`) drawn without replacement with numpy's generator
+        seeded `seed`, in the workflow's order."""
+        runs = self.shipped_runs(experiment)
         if k < 1:
             raise UserError(f"--k: must be >= 1, got {k}")
-        if k > len(points):
-            raise UserError(f"--k: {k} exceeds the {len(points)} runs {self.folder} ships per-round rows for; "
-                            f"choose --k {len(points)} or fewer")
-        picked = np.sort(np.random.default_rng(seed).choice(len(points), size=k, replace=False))
-        return [points[i] for i in picked]
+        if k > len(runs):
+            raise UserError(f"--k: {k} exceeds the {len(runs)} runs {self.folder} ships per-round rows for"
+                            f"{f' in {experiment}' if experiment else ''}; choose --k {len(runs)} or fewer")
+        picked = np.sort(np.random.default_rng(seed).choice(len(runs), size=k, replace=False))
+        return [runs[i] for i in picked]
 
 
 def _same(a, b) -> bool:
@@ -286,32 +330,35 @@ def _shown_fingerprint(fp: dict[str, str]) -> str:
 
 
 def verify(reference: str | Path, out_dir: str | Path, *, k: int, seed: int, points: list[str] | None = None,
-           threads: int = 0, data_root: str | None = None,
+           experiment: str | None = None, threads: int = 0, data_root: str | None = None,
            say: Callable[[str], None] = print) -> list[PointCheck]:
-    """Rerun `points` (RUN_LAYOUT names) or `k` points drawn with `seed` of the reference folder into
-    `out_dir`/runs/, judge each against the shipped rows (`judge`) and write `out_dir`/verify.csv.
-    `say` gets progress, the fingerprints of both sides and each verdict."""
+    """Rerun the runs named `points` (`Reference.run`) or `k` runs drawn with `seed` of the reference folder's
+    grid (or of its packed `experiment`) into `out_dir`/runs/, judge each against the shipped rows (`judge`)
+    and write `out_dir`/verify.csv. `say` gets progress, the fingerprints of both sides and each verdict."""
     ref = Reference(reference)
-    chosen = [ref.point(p) for p in points] if points else ref.choose(k, seed)
+    if points and experiment:
+        raise UserError("--experiment: draws runs at random; name runs with --point or draw them, not both")
+    chosen = [ref.run(p) for p in points] if points else ref.choose(k, seed, experiment)
     out_dir = check_out(out_dir, folder=True)
-    configs = [ref.grid.rerun_config(point, threads=threads, data_root=data_root) for point in chosen]
+    configs = [rerun_config(r.settings, threads=threads, data_root=data_root) for r in chosen]
     from sparsyfed import numerics
 
     numerics.apply(configs[0].numerics)  # before torch is imported (by the runner)
     from sparsyfed.runner import run
 
-    how = "named" if points else f"drawn with seed {seed}"
-    say(f"verify: {len(chosen)} of the {len(ref.shipped_points())} runs of {ref.config_file} ({how}), "
-        f"each on {threads or 'all'} cores; each is judged against {ref.folder}/tables as it ends")
+    pool = f"{experiment}'s own runs" if experiment else "the grid's runs"
+    how = "named" if points else f"drawn with seed {seed} from the {len(ref.shipped_runs(experiment))} of {pool}"
+    say(f"verify: {len(chosen)} runs of {ref.config_file} ({how}), each on {threads or 'all'} cores; each is "
+        f"judged against the tables of {ref.folder} as it ends")
     checks = []
-    for i, (point, cfg) in enumerate(zip(chosen, configs, strict=True), 1):
-        name, shipped = point_name(point), ref.rows(point)
+    for i, (shipped_run, cfg) in enumerate(zip(chosen, configs, strict=True), 1):
+        name, shipped = shipped_run.name, ref.rows(shipped_run)
         say(f"[{i}/{len(chosen)}] {name}: rerunning {cfg.rounds} rounds")
         folder = _fresh(out_dir / "runs" / name)
         t0 = time.perf_counter()
         summary = run(cfg, folder, on_error="record", progress=True)
         wall = time.perf_counter() - t0
-        shipped_fp, rerun_fp = ref.fingerprint(point), (summary.get("provenance") or {}).get("fingerprint", {})
+        shipped_fp, rerun_fp = ref.fingerprint(shipped_run), (summary.get("provenance") or {}).get("fingerprint", {})
         numerics_note = fingerprint_difference(shipped_fp, rerun_fp)
         if i == 1 or numerics_note:
             say(f"[{i}/{len(chosen)}] fingerprints: shipped {_shown_fingerprint(shipped_fp)}; "
@@ -319,7 +366,7 @@ def verify(reference: str | Path, out_dir: str | Path, *, k: int, seed: int, poi
         if summary["status"] == record.FAILED:
             result, difference, columns, differing = DIFFERS, f"the rerun failed: {summary.get('error')}", 0, 1
         else:
-            result, difference, columns, differing = judge(shipped, rerun_rows(folder), ref.cell_rows(point),
+            result, difference, columns, differing = judge(shipped, rerun_rows(folder), ref.cell_rows(shipped_run),
                                                            numerics_note)
         same = f"same fingerprint {rerun_fp.get('hash')}"
         check = PointCheck(name, result, len(shipped), columns, difference, differing, numerics_note or same, wall)
