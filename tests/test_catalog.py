@@ -94,3 +94,24 @@ def test_the_schema_declares_exactly_each_methods_parameters(entry):
         fields -= {"beta"}
     assert set(declared.get("properties", {})) == fields
     assert declared.get("additionalProperties") is False
+
+
+def test_recorded_params_read_an_earlier_record_in_todays_terms():
+    """Before spectral_scope and spectral_sigma, SparsyFed's spectral variants were exponent names (exact sigma);
+    a fixed exponent reads neither parameter, so today's defaults stand for it. Other methods are unchanged."""
+    import dataclasses
+
+    from sparsyfed.methods.sparsyfed import SparsyFedParams
+
+    defaults = {f.name: f.default for f in dataclasses.fields(SparsyFedParams)}
+    assert catalog.PARAMS_ADDED[catalog.SPARSYFED_CLASS] == {k: defaults[k] for k in ("spectral_scope",
+                                                                                      "spectral_sigma")}
+    fixed = {"beta": 1.25, "exponent": "fixed", "sparsity": 0.95}
+    assert catalog.recorded_params("sparsyfed", fixed) == fixed | {"spectral_scope": "layer",
+                                                                   "spectral_sigma": "power_iteration"}
+    assert catalog.recorded_params("sparsyfed_noact", {"exponent": "spectral_mean"}) == {
+        "exponent": "spectral", "spectral_scope": "average", "spectral_sigma": "exact"}
+    assert catalog.recorded_params("sparsyfed", {"exponent": "spectral", "spectral_scope": "average"})[
+        "spectral_scope"] == "average"  # a recorded value is kept
+    assert catalog.recorded_params("zerofl", {"sparsity": 0.9}) == {"sparsity": 0.9}
+    assert catalog.recorded_params("sparsyfed", {}) == {}

@@ -84,17 +84,19 @@ class ModelEntry:
     builder: str  # "module:function"
 
 
+SPARSYFED_CLASS = "sparsyfed.methods.sparsyfed:SparsyFed"  # SparsyFed and its variants
+
 METHODS: tuple[MethodEntry, ...] = (
     MethodEntry("dense", "Dense", "sparsyfed.methods.dense:Dense", REFERENCE, "#555555", ""),
     # Okabe-Ito colours (colour-blind safe)
     MethodEntry("topk", "Top-K", "sparsyfed.methods.topk:TopK", BASELINE, "#E69F00", "s"),
     MethodEntry("zerofl", "ZeroFL", "sparsyfed.methods.zerofl:ZeroFL", BASELINE, "#56B4E9", "^"),
     MethodEntry("flash", "FLASH", "sparsyfed.methods.flash:Flash", BASELINE, "#009E73", "D", fixed_mask=True),
-    MethodEntry("sparsyfed_noact", "SparsyFed (no act. pruning)", "sparsyfed.methods.sparsyfed:SparsyFed", ABLATION,
-                "#CC79A7", "v", fixed={"activation_pruning": False}),
-    MethodEntry("sparsyfed_spectral", "SparsyFed (spectral β)", "sparsyfed.methods.sparsyfed:SparsyFed", ABLATION,
-                "#882255", "X", fixed={"exponent": "spectral"}),
-    MethodEntry("sparsyfed", "SparsyFed", "sparsyfed.methods.sparsyfed:SparsyFed", PROPOSED, "#D55E00", "o"),
+    MethodEntry("sparsyfed_noact", "SparsyFed (no act. pruning)", SPARSYFED_CLASS, ABLATION, "#CC79A7", "v",
+                fixed={"activation_pruning": False}),
+    MethodEntry("sparsyfed_spectral", "SparsyFed (spectral β)", SPARSYFED_CLASS, ABLATION, "#882255", "X",
+                fixed={"exponent": "spectral"}),
+    MethodEntry("sparsyfed", "SparsyFed", SPARSYFED_CLASS, PROPOSED, "#D55E00", "o"),
 )
 
 # Declaration order is display order. Each method's module documents the behaviour at its parameter.
@@ -117,6 +119,17 @@ SPECTRAL_VARIANTS: tuple[SpectralVariant, ...] = (
     SpectralVariant("spectral_average", "spectral β, layer average (variant)", "average", "power_iteration"),
     SpectralVariant("spectral_average_exact", "spectral β, layer average, exact σ (variant)", "average", "exact"),
 )
+
+# How runs recorded their method parameters before a parameter was added or a value renamed, per method class:
+# `recorded_params` reads such a record in today's terms. SparsyFed's spectral variants were exponent names
+# before spectral_scope and spectral_sigma existed (both computed sigma exactly); a fixed exponent, the
+# default, reads neither parameter, so today's defaults are what such a run ran with.
+RENAMED_PARAMS: dict[str, dict[tuple[str, Any], dict[str, Any]]] = {SPARSYFED_CLASS: {
+    ("exponent", "spectral_mean"): {"exponent": "spectral", "spectral_scope": "average", "spectral_sigma": "exact"},
+    ("exponent", "spectral_layer"): {"exponent": "spectral", "spectral_scope": "layer", "spectral_sigma": "exact"},
+}}
+PARAMS_ADDED: dict[str, dict[str, Any]] = {SPARSYFED_CLASS: {"spectral_scope": "layer",
+                                                             "spectral_sigma": "power_iteration"}}
 
 DATASETS: tuple[DatasetEntry, ...] = (
     DatasetEntry("cifar10", "CIFAR-10", "sparsyfed.data.cifar:CIFAR10_SPEC"),
@@ -189,6 +202,19 @@ def variant_of(method_id: str, **fixed: Any) -> str:
         if entry.cls == base.cls and entry.fixed == fixed:
             return entry.id
     raise UserError(f"method: no variant of {method_id!r} with {fixed} in catalog.METHODS")
+
+
+def recorded_params(method_id: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The method parameters a run recorded (summary.json), in today's terms: renamed values replaced
+    (RENAMED_PARAMS) and the parameters added since at the value the run ran with (PARAMS_ADDED)."""
+    entry = next((m for m in METHODS if m.id == method_id), None)
+    out = dict(params)
+    if entry is None or not out:
+        return out
+    for (key, old), new in RENAMED_PARAMS.get(entry.cls, {}).items():
+        if out.get(key) == old:
+            out.update(new)
+    return PARAMS_ADDED.get(entry.cls, {}) | out
 
 
 def load(target: str) -> Any:

@@ -19,12 +19,12 @@ shipped reference stores its large tables, NAME.csv.gz.
 
 Two runs of one grid point are an error (they would be averaged as if they were seeds), unless
 `variants` is set: then runs that differ in their method parameters (runs.csv `method_params`, the
-full parameters the run used), their model, its width or their rounds are distinct runs, as in an
-experiment that varies a setting (the beta sweep, the corrected behaviours, the capacity ladder), and
-rounds, layers and mask_iou get a `run_dir` column after the GRID columns (runs.csv has it anyway),
-which tells the runs of one grid point apart. runs.csv's `width` is the model's width (1 for runs made
-before widths existed, `config.SETTINGS_ADDED`) and `num_prunable` its prunable weights (empty for a
-missing run).
+full parameters the run used, in today's terms: `catalog.recorded_params`), their model, its width or
+their rounds are distinct runs, as in an experiment that varies a setting (the beta sweep, the
+corrected behaviours, the capacity ladder), and rounds, layers and mask_iou get a `run_dir` column
+after the GRID columns (runs.csv has it anyway), which tells the runs of one grid point apart.
+runs.csv's `width` is the model's width (1 for runs made before widths existed,
+`config.SETTINGS_ADDED`) and `num_prunable` its prunable weights (empty for a missing run).
 """
 
 from __future__ import annotations
@@ -258,7 +258,8 @@ def read_run(run_dir: str | Path, max_masks: int = MAX_MASKS, root: str | Path |
         clients_per_round=config.get("clients_per_round"),
         width=_number(config.get("width", SETTINGS_ADDED["width"])),
         num_prunable=summary.get("num_prunable"),
-        method_params=json.dumps(summary.get("method_params", config.get("method_params", {})), sort_keys=True),
+        method_params=json.dumps(catalog.recorded_params(row["method"], summary.get(
+            "method_params", config.get("method_params", {}))), sort_keys=True),
         final_test_acc=final_value("test_acc"),
         final_test_loss=final_value("test_loss"),
         final_global_sparsity=final_value("global_sparsity"),

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 
 from torch import nn
 
+from sparsyfed import catalog
 from sparsyfed.errors import UserError
 from sparsyfed.methods.base import Method, RoundContext, SparseParams, State
 from sparsyfed.models.layers import LayerFactory
@@ -45,9 +46,10 @@ from sparsyfed.sparse.pruning import global_magnitude_prune
 from sparsyfed.sparse.spectral import OVER, SCOPES, SIGMAS, SpectralExponent
 
 EXPONENTS = ("fixed", "spectral")
-# exponent values of earlier versions, and what they are now (both computed sigma exactly)
-RENAMED_EXPONENTS = {"spectral_mean": "spectral, spectral_scope: average, spectral_sigma: exact",
-                     "spectral_layer": "spectral, spectral_scope: layer, spectral_sigma: exact"}
+# exponent values of earlier versions, and what they are now (catalog.RENAMED_PARAMS)
+RENAMED_EXPONENTS = {old: ", ".join([new["exponent"]] + [f"{k}: {v}" for k, v in new.items() if k != "exponent"])
+                     for (key, old), new in catalog.RENAMED_PARAMS[catalog.SPARSYFED_CLASS].items()
+                     if key == "exponent"}
 
 
 @dataclass(frozen=True)
