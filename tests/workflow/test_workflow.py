@@ -504,9 +504,10 @@ def test_review_reads_the_tables_of_the_experiments_packed_in_the_reference(tmp_
     """An experiment packed beside the grid (reference/experiments/<name>/tables) is an input of `review`."""
     shutil.copytree(REPO / "reference", tmp_path / "reference")
     tables = tmp_path / "reference" / "experiments" / "corrected" / "tables"
-    tables.mkdir(parents=True)
-    for path in (REPO / "reference" / "tables").glob("*.csv"):
-        shutil.copy(path, tables)
+    if not tables.is_dir():  # a reference packed without it: a stand-in (the grid's tables) is enough to plan
+        tables.mkdir(parents=True)
+        for path in (REPO / "reference" / "tables").glob("*.csv"):
+            shutil.copy(path, tables)
     result = snakemake("-n", "review", "--configfile", str(CONFIGS["default"]), workdir=tmp_path)
     assert result.returncode == 0, result.stdout[-3000:]
     assert "reference/experiments/corrected/tables/runs.csv" in result.stdout
