@@ -64,17 +64,24 @@ def run_experiment(results: Path, config: dict, experiment: str) -> None:
         run(cfg, results / run_dir, progress=False)
 
 
+def corrected_setup(tiny_reference, tmp_path: Path, behaviour: str) -> tuple[Path, dict, Path]:
+    """A copy of the tiny grid's results and its config with the `corrected` experiment of one behaviour:
+    (results folder, config, config file)."""
+    results = tmp_path / "work"
+    shutil.copytree(tiny_reference["results"], results)
+    config = yaml.safe_load(tiny_reference["config"].read_text())
+    config["experiments"] = {"corrected": {"behaviours": [behaviour], "datasets": None, "alphas": None,
+                                           "sparsities": None, "seeds": None}}
+    config_file = tmp_path / "tiny.yaml"
+    config_file.write_text(yaml.safe_dump(config, sort_keys=False))
+    return results, config, config_file
+
+
 def test_pack_ships_an_experiment_and_review_rebuilds_its_outputs(tiny_reference, tmp_path):
     """`--experiments corrected`: the experiment's runs (its corrected runs beside the grid's own as-ran runs)
     are collected into experiments/corrected/tables and its table is built into paper_figures; review rebuilds
     it equal, and a changed experiment table makes it differ. An unfinished experiment is refused."""
-    results = tmp_path / "work"
-    shutil.copytree(tiny_reference["results"], results)
-    config = yaml.safe_load(tiny_reference["config"].read_text())
-    config["experiments"] = {"corrected": {"behaviours": ["shortcuts"], "datasets": None, "alphas": None,
-                                           "sparsities": None, "seeds": None}}
-    config_file = tmp_path / "tiny.yaml"
-    config_file.write_text(yaml.safe_dump(config, sort_keys=False))
+    results, config, config_file = corrected_setup(tiny_reference, tmp_path, "shortcuts")
     with pytest.raises(UserError, match="--experiments: corrected's run .* has not finished"):
         pack(results, config_file, 60.0, tmp_path / "reference", CAPTIONS, "pack", experiments=("corrected",))
     run_experiment(results, config, "corrected")
@@ -290,13 +297,7 @@ def test_verify_reruns_the_runs_of_a_packed_experiment(tiny_reference, tmp_path)
     """An experiment packed with the reference: its own runs are drawn with --experiment or named by folder, rerun
     with the settings the experiment gives them (here ZeroFL with its conv threshold corrected) and judged bit for
     bit against the experiment's tables; their cell is the experiment's runs with the same settings but the seed."""
-    results = tmp_path / "work"
-    shutil.copytree(tiny_reference["results"], results)
-    config = yaml.safe_load(tiny_reference["config"].read_text())
-    config["experiments"] = {"corrected": {"behaviours": ["conv_threshold"], "datasets": None, "alphas": None,
-                                           "sparsities": None, "seeds": None}}
-    config_file = tmp_path / "tiny.yaml"
-    config_file.write_text(yaml.safe_dump(config, sort_keys=False))
+    results, config, config_file = corrected_setup(tiny_reference, tmp_path, "conv_threshold")
     run_experiment(results, config, "corrected")
     folder = pack(results, config_file, 60.0, tmp_path / "reference", CAPTIONS, "pack", experiments=("corrected",))
 

@@ -123,14 +123,14 @@ class Reference:
         grid_runs = read_table(self.folder / TABLES, "runs")
         rounds = [_with_run_dir(read_table(self.folder / TABLES, "rounds"), grid_runs)]
         runs = [grid_runs]
-        for experiment in packed_experiments(self.folder):
+        self.experiments = packed_experiments(self.folder)
+        for experiment in self.experiments:
             tables = experiment_tables(self.folder, experiment)
             own = {d: r for d, r in self.grid.experiment_runs(experiment).items() if not r.in_grid}
             planned += [ShippedRun(d.removeprefix(f"{RESULTS}/"), d, r.settings, experiment) for d, r in own.items()]
             runs.append(read_table(tables, "runs").query("run_dir in @own"))
             rounds.append(read_table(tables, "rounds").query("run_dir in @own"))
         self.rounds, self.runs = pd.concat(rounds, ignore_index=True), pd.concat(runs, ignore_index=True)
-        self.experiments = packed_experiments(self.folder)
         shipped = set(self.rounds["run_dir"])
         self._planned = {r.name: r for r in planned}
         self._runs = {r.name: r for r in planned if r.folder in shipped}
