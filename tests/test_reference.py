@@ -23,7 +23,7 @@ from sparsyfed import record
 from sparsyfed.analysis.collect import collect, read_table
 from sparsyfed.analysis.outputs import PAPER_FIGURE_FILES
 from sparsyfed.analysis.reference.pack import DIFFERS as FILE_DIFFERS
-from sparsyfed.analysis.reference.pack import EQUAL, MISSING, NOT_SHIPPED, compare, pack, review
+from sparsyfed.analysis.reference.pack import EQUAL, MISSING, NOT_SHIPPED, add_experiments, compare, pack, review
 from sparsyfed.analysis.reference.verify import DIFFERS, EQUIVALENT, IDENTICAL, Reference, judge, verify
 from sparsyfed.cli import main
 from sparsyfed.errors import UserError
@@ -102,6 +102,44 @@ def test_pack_ships_an_experiment_and_review_rebuilds_its_outputs(tiny_reference
     runs.to_csv(runs_file, index=False)
     changed = review(ref, tmp_path / "review2", CAPTIONS)
     assert {c.name for c in changed.failures} >= {"corrected.csv", "corrected.md"}
+
+
+def test_an_experiment_added_to_a_packed_reference_is_packed_as_with_the_grid(tiny_reference, tmp_path):
+    """`reference-add`: an experiment packed into a packed reference from its own runs (the grid's run folders
+    gone, but for those it shares) gives every file that packing it with the grid gives, but README.md and
+    provenance.json, which name the command that added it."""
+    results, config, config_file = corrected_setup(tiny_reference, tmp_path, "shortcuts")
+    run_experiment(results, config, "corrected")
+    together = pack(results, config_file, 60.0, tmp_path / "together", CAPTIONS, "pack",
+                    gzip_over=tiny_reference["gzip_over"], experiments=("corrected",))
+    later = pack(results, config_file, 60.0, tmp_path / "later", CAPTIONS, "pack",
+                 gzip_over=tiny_reference["gzip_over"])
+    shared = {d for d in Grid(config).experiment_runs("corrected") if d.startswith("results/runs/")}
+    for run_dir in Grid(config).run_dirs():
+        if run_dir not in shared:
+            shutil.rmtree(results / run_dir)
+    with pytest.raises(UserError, match="--experiments: unknown experiment 'nope'"):
+        add_experiments(later, results, ("nope",), "add")
+    command = "sparsyfed reference-add --experiments corrected"
+    add_experiments(later, results, ("corrected",), command, gzip_over=tiny_reference["gzip_over"])
+
+    made = {name: data for name, data in files(later).items() if name not in ("README.md", "provenance.json")}
+    assert made == {name: data for name, data in files(together).items()
+                    if name not in ("README.md", "provenance.json")}
+    provenance = json.loads((later / "provenance.json").read_text())
+    assert provenance["command"] == "pack" and provenance["experiments"]["corrected"]["command"] == command
+    assert provenance["experiments"]["corrected"]["runs"] == 8
+    assert json.loads((together / "provenance.json").read_text())["experiments"]["corrected"]["command"] == "pack"
+    readme = (later / "README.md").read_text()
+    assert f"The corrected experiment was packed into it later, with\n\n```bash\n{command}\n```" in readme
+    assert readme.replace(readme[readme.index("\nThe corrected experiment"):readme.index("\nDo not edit")], "") \
+        .replace(str(later.name), "together") == (together / "README.md").read_text()
+    assert not review(later, tmp_path / "review", CAPTIONS).failures
+
+    shutil.rmtree(results / sorted(shared)[0])  # a shared grid run is needed too
+    with pytest.raises(UserError, match="--experiments: corrected's run .* has not finished"):
+        add_experiments(later, results, ("corrected",), "add", gzip_over=tiny_reference["gzip_over"])
+    assert files(later)["README.md"] == readme.encode()  # untouched
 
 
 def test_pack_writes_the_reference_layout(tiny_reference):
@@ -355,8 +393,13 @@ def test_verify_names_the_round_and_column_of_an_altered_value(tiny_reference, t
      "--config: {tmp}/c.yaml not found"),
     (["reference-pack", "--results", "{results}", "--config", "{config}", "--elapsed-s", "0", "--out", "{tmp}/r"],
      "--elapsed-s: must be > 0"),
+    (["reference-add", "--reference", "{tmp}/none", "--results", "{results}", "--experiments", "corrected"],
+     "--reference: {tmp}/none not found"),
+    (["reference-add", "--reference", "{ref}", "--results", "{tmp}", "--experiments", "corrected"],
+     "--results: {tmp} has no results/"),
 ], ids=["no-reference", "not-in-grid", "bad-point", "k-too-large", "k-zero", "review-no-reference",
-        "review-not-a-reference", "pack-no-results", "pack-out-not-a-reference", "pack-no-config", "pack-elapsed"])
+        "review-not-a-reference", "pack-no-results", "pack-out-not-a-reference", "pack-no-config", "pack-elapsed",
+        "add-no-reference", "add-no-results"])
 def test_bad_input_is_a_one_line_error(argv, message, tiny_reference, tmp_path, capsys):
     names = {"tmp": tmp_path, "ref": tiny_reference["reference"], "results": tiny_reference["results"],
              "config": tiny_reference["config"], "repo": REPO}

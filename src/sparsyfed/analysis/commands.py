@@ -1,5 +1,5 @@
 """The analysis subcommands of the `sparsyfed` CLI: collect, table, figure, claims, report, agreement,
-reference-pack and review (none imports torch).
+reference-pack, reference-add and review (none imports torch).
 
 `register(subparsers)` adds them to the CLI's argparse subparsers; each sets `func` to its
 handler, which takes the parsed arguments, writes its outputs atomically, prints the paths it
@@ -17,6 +17,7 @@ happen inside the handlers so that `sparsyfed --help` stays fast.
     sparsyfed agreement --tables DIR --reference DIR --out DIR
     sparsyfed reference-pack --results DIR --config FILE --elapsed-s SECONDS [--experiments NAME ...] --out DIR
                              [--captions DIR]
+    sparsyfed reference-add --reference DIR --results DIR --experiments NAME [NAME ...]
     sparsyfed review [--reference DIR] [--out DIR] [--captions DIR]
 """
 
@@ -100,6 +101,16 @@ def cmd_pack(args: argparse.Namespace) -> int:
     _print([pack(args.results, args.config, args.elapsed_s, args.out, _captions(args.captions), command,
                  progress=lambda path: print(f"built {path.name}", flush=True),
                  experiments=tuple(args.experiments))])
+    return 0
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from sparsyfed.analysis.reference.pack import add_experiments
+
+    command = (f"sparsyfed reference-add --reference {args.reference} --results {args.results} "
+               f"--experiments {' '.join(args.experiments)}")
+    _print([add_experiments(args.reference, args.results, tuple(args.experiments), command,
+                            progress=lambda path: print(f"built {path.name}", flush=True))])
     return 0
 
 
@@ -224,6 +235,20 @@ def register(subparsers) -> None:
     p.add_argument("--out", required=True, metavar="DIR", type=Path, help="the reference folder (e.g. reference)")
     _captions_option(p)
     p.set_defaults(func=cmd_pack)
+
+    p = subparsers.add_parser(
+        "reference-add", help="pack experiments into a packed reference folder, keeping its grid",
+        description="Collect the finished runs of each experiment (those it shares with the grid included) from "
+                    "the folder they ran in, check that each ran with the settings the reference's config.yaml "
+                    "gives it, and put their tables and outputs into the reference folder beside its grid, whose "
+                    "tables and outputs are kept: the grid's run folders are not needed. An experiment the "
+                    "folder holds already is packed again.")
+    p.add_argument("--reference", required=True, metavar="DIR", type=Path, help="the reference folder (e.g. reference)")
+    p.add_argument("--results", required=True, metavar="DIR", type=Path,
+                   help="the folder the experiments ran in (`snakemake NAME --configfile DIR/config.yaml`)")
+    p.add_argument("--experiments", nargs="+", required=True, metavar="NAME",
+                   help="the experiments to pack (e.g. beta_sweep capacity)")
+    p.set_defaults(func=cmd_add)
 
     p = subparsers.add_parser(
         "review", help="rebuild every output of a shipped reference from its tables and compare with the shipped",

@@ -151,29 +151,53 @@ def _distinct(runs: pd.DataFrame, column: str) -> list[str]:
     return sorted({str(v) for v in runs[column].dropna()}) if column in runs.columns else []
 
 
+def _recorded(runs: pd.DataFrame) -> dict:
+    """What the runs of `runs` (runs.csv) recorded: their versions, device and threads, and their hosts' numeric
+    fingerprints (fl/fingerprint.py)."""
+    ran = runs[runs["status"] != record.MISSING]
+    return {
+        "runs_recorded": {key: _distinct(ran, f"prov_{key}") for key in
+                          ("git_commit", "package_version", "python", "torch", "numpy", "device", "threads")},
+        "fingerprints": {c.removeprefix(FINGERPRINT): _distinct(ran, c) for c in ran.columns
+                         if c.startswith(FINGERPRINT)},
+    }
+
+
+def _run_counts(runs: pd.DataFrame) -> dict:
+    return {"runs": len(runs), "runs_ok": int((runs["status"] == record.OK).sum()), "run_wall_s": run_seconds(runs)}
+
+
 def provenance_of(runs: pd.DataFrame, results_dir: Path, grid: Grid, elapsed_s: float, command: str) -> dict:
     """provenance.json of a packed grid: what the runs recorded, what made the tables and figures, the time."""
     summaries = [results_dir / d / record.SUMMARY for d in grid.run_dirs()]
     finished = max(p.stat().st_mtime for p in summaries)
-    ran = runs[runs["status"] != record.MISSING]
     return {
         "scale": str(grid.config["scale"]),
-        "runs": len(runs),
-        "runs_ok": int((runs["status"] == record.OK).sum()),
-        "run_wall_s": run_seconds(runs),
+        **_run_counts(runs),
         "elapsed_s": float(elapsed_s),
         "finished": datetime.fromtimestamp(finished, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "machine": {"cpu_model": cpu_model(), "cores": os.cpu_count()},
-        "runs_recorded": {key: _distinct(ran, f"prov_{key}") for key in
-                          ("git_commit", "package_version", "python", "torch", "numpy", "device", "threads")},
-        # the numeric fingerprints the runs recorded (fl/fingerprint.py): what their hosts computed
-        "fingerprints": {c.removeprefix(FINGERPRINT): _distinct(ran, c) for c in ran.columns
-                         if c.startswith(FINGERPRINT)},
+        **_recorded(runs),
         "analysis": {"sparsyfed": sparsyfed.__version__, "git_commit": git_commit(),
                      "python": platform.python_version(), "numpy": np.__version__, "pandas": pd.__version__,
                      "matplotlib": matplotlib.__version__},
         "command": command,
     }
+
+
+def experiments_provenance(folder: Path, provenance: dict, command: str, packed_now: tuple[str, ...]) -> dict:
+    """provenance.json's `experiments`: for each experiment packed in `folder`, the command that packed it and
+    what its runs recorded. Those in `packed_now` were packed by `command`; the others keep their entry, or,
+    having none (packed by an earlier version), get the grid's pack command, which packed them."""
+    entries = {}
+    for experiment in packed_experiments(folder):
+        earlier = provenance.get("experiments", {}).get(experiment)
+        if experiment in packed_now or earlier is None:
+            runs = read_table(experiment_tables(folder, experiment), "runs")
+            earlier = {"command": command if experiment in packed_now else provenance["command"],
+                       **_run_counts(runs), **_recorded(runs)}
+        entries[experiment] = earlier
+    return entries
 
 
 def _pack_experiment(results_dir: Path, grid: Grid, experiment: str, stage: Path, config_file: Path,
@@ -189,8 +213,8 @@ def _pack_experiment(results_dir: Path, grid: Grid, experiment: str, stage: Path
         ran = json.loads(summary.read_text()).get("config") or {}
         diffs = run_differences(run.settings, ran)
         if diffs:
-            raise UserError(f"--config: {config_file} is not the config {summary} ran ({diffs[0]}); pass the "
-                            "workflow config the experiment ran")
+            raise UserError(f"--results: {summary} did not run with the settings {config_file} gives it "
+                            f"({diffs[0]}); rerun {experiment} with that config, or pack with the config it ran")
     tables = experiment_tables(stage, experiment)
     collect([results_dir / d for d in runs], [results_dir / p for p in grid.experiment_partitions(experiment)],
             tables, scale=grid.config["scale"], root=results_dir, variants=True)
@@ -248,6 +272,16 @@ def _experiments_row(experiments: list[str]) -> str:
             f"`{PAPER_FIGURES}/` holds {shown} |\n")
 
 
+def _experiments_added(provenance: dict) -> str:
+    """README's lines on the experiments packed into the folder after its grid, with the commands that did it."""
+    later: dict[str, list[str]] = {}
+    for experiment, entry in provenance.get("experiments", {}).items():
+        if entry["command"] != provenance["command"]:
+            later.setdefault(entry["command"], []).append(experiment)
+    return "".join(f"\nThe {', '.join(names)} experiment{'s' * (len(names) > 1)} {'were' if len(names) > 1 else 'was'} "
+                   f"packed into it later, with\n\n```bash\n{command}\n```\n" for command, names in later.items())
+
+
 def _fill_readme(provenance: dict, line: str, grid: Grid, folder: str, experiments: list[str]) -> str:
     """README.md of the folder `folder` (its name): readme.md (beside this module) with this grid's scale, times, an
     example point and the commands that review and verify it."""
@@ -261,7 +295,7 @@ def _fill_readme(provenance: dict, line: str, grid: Grid, folder: str, experimen
         scale=provenance["scale"], scale_line=line, command=provenance["command"],
         finished=provenance["finished"], runs=provenance["runs"], tables=TABLES, paper_figures=PAPER_FIGURES,
         gzip_mb=f"{GZIP_OVER_BYTES / 1e6:g}", mean_run=duration(provenance["run_wall_s"] / provenance["runs"]),
-        experiments_row=_experiments_row(experiments),
+        experiments_row=_experiments_row(experiments), experiments_added=_experiments_added(provenance),
         elapsed=f"{duration(provenance['elapsed_s'])} on {cores} cores")
 
 
@@ -286,6 +320,28 @@ def _replace(stage: Path, out_dir: Path) -> None:
         shutil.rmtree(old)
 
 
+def _check_experiments(experiments: tuple[str, ...]) -> None:
+    unknown = [e for e in experiments if e not in EXPERIMENTS]
+    if unknown:
+        raise UserError(f"--experiments: unknown experiment {unknown[0]!r}; choose from {list(EXPERIMENTS)}")
+
+
+def _finish(stage: Path, results_dir: Path, config_file: Path, experiments: tuple[str, ...], provenance: dict,
+            command: str, out_dir: Path, gzip_over: int, progress) -> None:
+    """Pack `experiments` (finished in `results_dir`, run with `config_file`) into the reference folder being made
+    in `stage`, which holds its grid's tables, config and paper figures; then build every packed experiment's
+    outputs and write provenance.json and README.md for the folder `out_dir`."""
+    grid = Grid(load_workflow_config(config_file))
+    for experiment in (e for e in EXPERIMENTS if e in experiments):
+        _pack_experiment(results_dir, grid, experiment, stage, config_file, gzip_over)
+    build_experiment_outputs(stage, stage / PAPER_FIGURES, progress)
+    provenance["experiments"] = experiments_provenance(stage, provenance, command, experiments)
+    write_json(stage / PROVENANCE, provenance)
+    tables = stage / TABLES
+    line = scale_line(read_table(tables, "runs"), read_table(tables, "partitions"), provenance)
+    write_text(stage / README, _fill_readme(provenance, line, grid, out_dir.name, packed_experiments(stage)))
+
+
 def pack(results_dir: str | Path, config_file: str | Path, elapsed_s: float, out_dir: str | Path,
          captions_dir: str | Path, command: str, gzip_over: int = GZIP_OVER_BYTES, progress=None,
          experiments: tuple[str, ...] = ()) -> Path:
@@ -302,9 +358,7 @@ def pack(results_dir: str | Path, config_file: str | Path, elapsed_s: float, out
     if not config.get("scale"):
         raise UserError(f"--config: {config_file} names no `scale`; add one (e.g. scale: reference grid)")
     grid = Grid(config)
-    unknown = [e for e in experiments if e not in EXPERIMENTS]
-    if unknown:
-        raise UserError(f"--experiments: unknown experiment {unknown[0]!r}; choose from {list(EXPERIMENTS)}")
+    _check_experiments(experiments)
     partitions = [results_dir / p for p in grid.partitions()]
     absent = [p for p in partitions if not p.is_file()]
     if absent:
@@ -319,19 +373,41 @@ def pack(results_dir: str | Path, config_file: str | Path, elapsed_s: float, out
         _gzip_large(tables, gzip_over)
         shutil.copyfile(config_file, stage / CONFIG)
         provenance = provenance_of(runs, results_dir, grid, elapsed_s, command)
-        write_json(stage / PROVENANCE, provenance)
         build_paper_figures(tables, stage / PAPER_FIGURES, captions_dir, provenance, progress)
-        for experiment in EXPERIMENTS:
-            if experiment in experiments:
-                _pack_experiment(results_dir, grid, experiment, stage, config_file, gzip_over)
-        build_experiment_outputs(stage, stage / PAPER_FIGURES, progress)
-        line = scale_line(runs, read_table(tables, "partitions"), provenance)
-        write_text(stage / README, _fill_readme(provenance, line, grid, out_dir.name, packed_experiments(stage)))
+        _finish(stage, results_dir, config_file, experiments, provenance, command, out_dir, gzip_over, progress)
         _replace(stage, out_dir)
     finally:
         if stage.exists():
             shutil.rmtree(stage)
     return out_dir
+
+
+def add_experiments(reference: str | Path, results_dir: str | Path, experiments: tuple[str, ...],
+                    command: str, gzip_over: int = GZIP_OVER_BYTES, progress=None) -> Path:
+    """Pack `experiments` into the packed reference folder `reference` (again, if it holds them), from their
+    finished runs in `results_dir`, keeping its grid's tables and outputs: no run folder of the grid is needed.
+    Each run must have the settings the reference's config.yaml gives it; the runs an experiment shares with
+    the grid are read from `results_dir` like its own. provenance.json records `command` as the experiments'
+    pack command. Returns `reference`."""
+    reference, results_dir = check_reference(reference), Path(results_dir)
+    if not experiments:
+        raise UserError(f"--experiments: name one or more of {list(EXPERIMENTS)}")
+    _check_experiments(experiments)
+    if not (results_dir / "results").is_dir():
+        raise UserError(f"--results: {results_dir} has no results/; pass the folder the experiments ran in")
+    provenance = load_provenance(reference / PROVENANCE)
+    stage = _staging(reference)
+    try:
+        shutil.copytree(reference, stage, dirs_exist_ok=True)
+        for experiment in experiments:
+            shutil.rmtree(experiment_tables(stage, experiment), ignore_errors=True)
+        _finish(stage, results_dir, reference / CONFIG, experiments, provenance, command, reference, gzip_over,
+                progress)
+        _replace(stage, reference)
+    finally:
+        if stage.exists():
+            shutil.rmtree(stage)
+    return reference
 
 
 # ---------------------------------------------------------------- reviewing
