@@ -107,7 +107,8 @@ def test_pack_ships_an_experiment_and_review_rebuilds_its_outputs(tiny_reference
 def test_an_experiment_added_to_a_packed_reference_is_packed_as_with_the_grid(tiny_reference, tmp_path):
     """`reference-add`: an experiment packed into a packed reference from its own runs (the grid's run folders
     gone, but for those it shares) gives every file that packing it with the grid gives, but README.md and
-    provenance.json, which name the command that added it."""
+    provenance.json, which name the command that added it; packed again with no run folder at all (its runs
+    from its packed tables, the shared ones from the grid's), every file stays the same."""
     results, config, config_file = corrected_setup(tiny_reference, tmp_path, "shortcuts")
     run_experiment(results, config, "corrected")
     together = pack(results, config_file, 60.0, tmp_path / "together", CAPTIONS, "pack",
@@ -135,11 +136,54 @@ def test_an_experiment_added_to_a_packed_reference_is_packed_as_with_the_grid(ti
     assert readme.replace(readme[readme.index("\nThe corrected experiment"):readme.index("\nDo not edit")], "") \
         .replace(str(later.name), "together") == (together / "README.md").read_text()
     assert not review(later, tmp_path / "review", CAPTIONS).failures
+    files_before = files(later)
 
-    shutil.rmtree(results / sorted(shared)[0])  # a shared grid run is needed too
+    # packed again from the reference alone: its own runs from its tables, the shared ones from the grid's
+    shutil.rmtree(results / "results")
+    (results / "results").mkdir()
+    add_experiments(later, results, ("corrected",), command, gzip_over=tiny_reference["gzip_over"])
+    assert files(later) == files_before
+
+    shutil.rmtree(later / "experiments" / "corrected")  # its own runs neither here nor packed: refused
     with pytest.raises(UserError, match="--experiments: corrected's run .* has not finished"):
         add_experiments(later, results, ("corrected",), "add", gzip_over=tiny_reference["gzip_over"])
-    assert files(later)["README.md"] == readme.encode()  # untouched
+
+
+def test_an_experiment_is_packed_in_parts(tiny_reference, tmp_path):
+    """`reference-add --partial`: with half of an experiment's own runs finished, those are packed and the
+    others are runs.csv rows of status "missing" (the pages count them, the README says so); a later add from a
+    folder holding only the rest gives the tables of the whole experiment packed at once."""
+    results, config, config_file = corrected_setup(tiny_reference, tmp_path, "shortcuts")
+    run_experiment(results, config, "corrected")
+    gzip_over = tiny_reference["gzip_over"]
+    together = pack(results, config_file, 60.0, tmp_path / "together", CAPTIONS, "pack", gzip_over=gzip_over,
+                    experiments=("corrected",))
+    parts = pack(results, config_file, 60.0, tmp_path / "parts", CAPTIONS, "pack", gzip_over=gzip_over)
+    own = [d for d, run in Grid(config).experiment_runs("corrected").items() if not run.in_grid]
+    first, rest = tmp_path / "first", tmp_path / "rest"
+    for folder, absent in ((first, own[::2]), (rest, own[1::2])):
+        shutil.copytree(results, folder)
+        for run_dir in absent:
+            shutil.rmtree(folder / run_dir)
+
+    with pytest.raises(UserError, match="has not finished; .* with --partial"):
+        add_experiments(parts, first, ("corrected",), "add", gzip_over=gzip_over)
+    add_experiments(parts, first, ("corrected",), "add --partial", gzip_over=gzip_over, partial=True)
+    runs = read_table(parts / "experiments" / "corrected" / "tables", "runs")
+    assert sorted(runs.loc[runs["status"] == record.MISSING, "run_dir"]) == sorted(own[::2])
+    assert json.loads((parts / "provenance.json").read_text())["experiments"]["corrected"]["runs_missing"] == len(
+        own[::2])
+    assert f"{len(runs) - len(own[::2])} of its {len(runs)} runs had finished" in (parts / "README.md").read_text()
+    table = (parts / "paper_figures" / "corrected.md").read_text()
+    assert "†" in table and "are missing (not finished when packed)" in table
+
+    add_experiments(parts, rest, ("corrected",), "add", gzip_over=gzip_over)
+    for name in record.TIDY_TABLES:  # the same values (a column the missing rows left empty is read as float)
+        pd.testing.assert_frame_equal(read_table(parts / "experiments" / "corrected" / "tables", name),
+                                      read_table(together / "experiments" / "corrected" / "tables", name),
+                                      check_dtype=False)
+    assert files(parts)["paper_figures/corrected.csv"] == files(together)["paper_figures/corrected.csv"]
+    assert "packed in part" not in (parts / "README.md").read_text()
 
 
 def test_pack_writes_the_reference_layout(tiny_reference):

@@ -20,6 +20,7 @@ import yaml
 
 from sparsyfed import catalog, record
 from sparsyfed.analysis.outputs import EXPERIMENT_TABLE_NAMES, FIGURES, TABLE_NAMES
+from sparsyfed.grid import Grid
 from sparsyfed.sparse import spectral
 
 REPO = Path(__file__).resolve().parents[2]
@@ -158,6 +159,16 @@ def test_dry_run_plans_an_experiment(name, target, tmp_path):
     result = snakemake("-n", target, "--configfile", str(CONFIGS[name]), workdir=tmp_path)
     assert result.returncode == 0, result.stdout[-3000:]
     assert job_counts(result.stdout) == expected_experiment_counts(load(name), target)
+
+
+def test_an_experiments_own_runs_target_plans_only_those(tmp_path):
+    """`corrected_runs`: the corrected experiment's runs that are not the grid's, and nothing else."""
+    result = snakemake("-n", "-p", "corrected_runs", "--configfile", str(CONFIGS["default"]), workdir=tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:]
+    own = sorted(d.removeprefix("results/") for d, run in Grid(load("default")).experiment_runs("corrected").items()
+                 if not run.in_grid)
+    assert len(own) == 45 and sorted(planned_runs(result.stdout)) == own
+    assert "collect" not in " ".join(job_counts(result.stdout))
 
 
 def test_experiment_sizes_of_the_shipped_configs():

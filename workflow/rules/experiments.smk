@@ -5,6 +5,9 @@
 #   snakemake --cores all corrected     paper_figures/corrected.{csv,md,tex}
 #   snakemake --cores all capacity      paper_figures/capacity.{csv,md,tex}, capacity_trend.{pdf,png}
 #
+#   snakemake --cores all <experiment>_runs   only its own runs (not the grid's it shares), e.g. to add
+#                                             it to a packed reference (`sparsyfed reference-add`)
+#
 #   results/experiments/{experiment}/runs/<run>/   its runs (settings.yaml, summary.json, ...):
 #       beta_sweep: beta{beta}/{dataset}/alpha{alpha}/sparsyfed/s{sparsity}/seed{seed}
 #       corrected:  {behaviour}-corrected/{dataset}/alpha{alpha}/{method}/s{sparsity}/seed{seed};
@@ -41,6 +44,21 @@ rule capacity:
     input:
         expand("paper_figures/capacity.{ext}", ext=TABLE_FORMATS),
         expand("paper_figures/capacity_trend.{ext}", ext=FIGURE_FORMATS),
+
+
+for _experiment in EXPERIMENTS:
+
+    rule:
+        """An experiment's own runs, those that are not the grid's."""
+        name:
+            f"{_experiment}_runs"
+        input:
+            [
+                f"{d}/{record.SUMMARY}"
+                for d, run in GRID.experiment_runs(_experiment).items()
+                if not run.in_grid
+            ],
+        localrule: True
 
 
 rule collect_experiment:

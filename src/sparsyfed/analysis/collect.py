@@ -29,6 +29,7 @@ runs.csv's `width` is the model's width (1 for runs made before widths existed,
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections.abc import Iterable, Sequence
@@ -298,6 +299,24 @@ def read_run(run_dir: str | Path, max_masks: int = MAX_MASKS, root: str | Path |
     return {"run": row, "rounds": rounds, "layers": layers, "mask_iou": ious}
 
 
+def unfinished_run(run_dir: str, settings: dict) -> dict:
+    """A run planned with `settings` (a run's settings.yaml) that has not finished, as `read_run` reads a missing
+    folder, its runs.csv row named `run_dir`: status "missing", with what its settings say of it (model, width,
+    rounds, clients, and its method's full parameters, as a finished run records them), so that the pages count
+    it with its variant. Imports the methods (and torch) to resolve the parameters."""
+    from sparsyfed.methods import make_method
+
+    params = dataclasses.asdict(make_method(settings["method"], settings["sparsity"],
+                                            settings.get("method_params") or {}).params)
+    row = {k: math.nan for k in RUN_COLUMNS} | {k: settings[k] for k in GRID} | {
+        "status": record.MISSING, "error": "not finished when packed", "rounds": settings["rounds"],
+        "num_clients": settings["num_clients"], "clients_per_round": settings["clients_per_round"],
+        "width": _number(settings.get("width", SETTINGS_ADDED["width"])), "run_dir": run_dir,
+        "method_params": json.dumps(catalog.recorded_params(settings["method"], params), sort_keys=True)}
+    empty = {"rounds": pd.DataFrame(), "layers": pd.DataFrame(), "mask_iou": pd.DataFrame()}
+    return {"run": _normalise(row), **empty}
+
+
 def _normalise(row: dict) -> dict:
     for key in ("alpha", "sparsity"):
         if not _isnan(row[key]):
@@ -382,13 +401,17 @@ def collect(run_dirs: Iterable[str | Path], partition_files: Iterable[str | Path
     """
     check_out(out_dir, folder=True)
     parts = [read_run(d, max_masks, root) for d in find_run_dirs(run_dirs)]
+    return write_tables(assemble(parts, [read_partition(f) for f in partition_files], scale, variants), out_dir)
+
+
+def assemble(parts: list[dict], partitions: list[pd.DataFrame], scale: str | None = None,
+             variants: bool = False) -> dict[str, pd.DataFrame]:
+    """The five tidy tables (as `collect` writes them) of runs read by `read_run` (or `packed_run`), in order,
+    and partition tables (`read_partition`)."""
     per_run = ("rounds", "layers", "mask_iou")
     if variants:
-        for part in parts:
-            for name in per_run:
-                if len(part[name]):  # empty frames are left out below
-                    part[name] = part[name].copy()
-                    part[name].insert(len(GRID), "run_dir", part["run"]["run_dir"])
+        parts = [{**part, **{name: _with_run_dir(part[name], part["run"]["run_dir"]) for name in per_run}}
+                 for part in parts]
     key = ["run_dir"] if variants else []
     runs = pd.DataFrame([p["run"] for p in parts])
     runs = _concat([runs], RUN_COLUMNS)
@@ -404,16 +427,56 @@ def collect(run_dirs: Iterable[str | Path], partition_files: Iterable[str | Path
         "runs": runs,
         "layers": _concat([p["layers"] for p in parts], GRID + key + LAYER_COLUMNS),
         "mask_iou": _concat([p["mask_iou"] for p in parts], GRID + key + IOU_COLUMNS[len(GRID):]),
-        "partitions": _concat([read_partition(f) for f in partition_files], PARTITION_COLUMNS),
+        "partitions": _concat(partitions, PARTITION_COLUMNS),
     }
     for col in INT_COLUMNS:
         if col in tables["runs"].columns:
             tables["runs"][col] = pd.to_numeric(tables["runs"][col], errors="coerce").astype("Int64")
+    return tables
+
+
+def _with_run_dir(frame: pd.DataFrame, run_dir: str) -> pd.DataFrame:
+    if not len(frame):  # empty frames are left out by _concat
+        return frame
+    frame = frame.copy()
+    frame.insert(len(GRID), "run_dir", run_dir)
+    return frame
+
+
+def write_tables(tables: dict[str, pd.DataFrame], out_dir: str | Path) -> dict[str, Path]:
+    """Write `assemble`'s tables into `out_dir` as NAME.csv; returns table name -> path written."""
     written = {}
     for name in record.TIDY_TABLES:
         written[name] = Path(out_dir) / f"{name}.csv"
         write_csv(written[name], tables[name])
     return written
+
+
+def packed_run(tables: dict[str, pd.DataFrame], run_dir: str) -> dict | None:
+    """The finished run `run_dir` (runs.csv's name for it) as `read_run` reads it, from tidy tables collected
+    before (`read_tables`; a reference's, with or without `variants`); None if they do not hold it finished.
+    Columns the run has no value in are left out, as its own folder would not have them."""
+    runs = tables["runs"]
+    rows = runs[(runs["run_dir"] == run_dir) & (runs["status"] != record.MISSING)]
+    if not len(rows):
+        return None
+    row = rows.iloc[0]
+    run = {c: row[c] for c in runs.columns if c in RUN_COLUMNS or not _isnan(row[c])}
+    run.pop(record.SCALE, None)
+    part = {"run": _normalise(run)}
+    for name in ("rounds", "layers", "mask_iou"):
+        frame = tables[name]
+        if "run_dir" in frame.columns:
+            frame = frame[frame["run_dir"] == run_dir].drop(columns="run_dir")
+        else:  # a grid's tables: one run per grid point
+            frame = frame[(frame[GRID] == row[GRID].to_numpy()).all(axis=1)]
+        part[name] = frame.dropna(axis=1, how="all").reset_index(drop=True)
+    return part
+
+
+def read_tables(tables_dir: str | Path) -> dict[str, pd.DataFrame]:
+    """Every tidy table in `tables_dir` (`read_table`)."""
+    return {name: read_table(tables_dir, name) for name in record.TIDY_TABLES}
 
 
 def table_files(tables_dir: str | Path, name: str) -> list[Path]:

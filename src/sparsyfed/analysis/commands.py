@@ -17,7 +17,7 @@ happen inside the handlers so that `sparsyfed --help` stays fast.
     sparsyfed agreement --tables DIR --reference DIR --out DIR
     sparsyfed reference-pack --results DIR --config FILE --elapsed-s SECONDS [--experiments NAME ...] --out DIR
                              [--captions DIR]
-    sparsyfed reference-add --reference DIR --results DIR --experiments NAME [NAME ...]
+    sparsyfed reference-add --reference DIR --results DIR --experiments NAME [NAME ...] [--partial]
     sparsyfed review [--reference DIR] [--out DIR] [--captions DIR]
 """
 
@@ -108,9 +108,9 @@ def cmd_add(args: argparse.Namespace) -> int:
     from sparsyfed.analysis.reference.pack import add_experiments
 
     command = (f"sparsyfed reference-add --reference {args.reference} --results {args.results} "
-               f"--experiments {' '.join(args.experiments)}")
+               f"--experiments {' '.join(args.experiments)}{' --partial' * args.partial}")
     _print([add_experiments(args.reference, args.results, tuple(args.experiments), command,
-                            progress=lambda path: print(f"built {path.name}", flush=True))])
+                            progress=lambda path: print(f"built {path.name}", flush=True), partial=args.partial)])
     return 0
 
 
@@ -248,6 +248,9 @@ def register(subparsers) -> None:
                    help="the folder the experiments ran in (`snakemake NAME --configfile DIR/config.yaml`)")
     p.add_argument("--experiments", nargs="+", required=True, metavar="NAME",
                    help="the experiments to pack (e.g. beta_sweep capacity)")
+    p.add_argument("--partial", action="store_true",
+                   help="pack the runs finished so far and record the others as missing (the pages count them); a "
+                        "later reference-add packs them, keeping those packed now")
     p.set_defaults(func=cmd_add)
 
     p = subparsers.add_parser(

@@ -253,7 +253,7 @@ def beta_sensitivity(runs: pd.DataFrame, rounds: pd.DataFrame, layers: pd.DataFr
             "mean of the layers' β). 1x1 shortcut convs keep plain weights unless converted.",
         ]
         if cell["n_bad"].gt(0).any():
-            notes.append(f"{DAGGER} runs that failed or diverged: " + "; ".join(
+            notes.append(f"{DAGGER} runs that failed, diverged or are missing (not finished when packed): " + "; ".join(
                 f"{r['exponent']}: {r['bad']}" for _, r in cell[cell["n_bad"] > 0].iterrows()) + ".")
         notes += _missing_note(runs[(runs["dataset"] == d)], used)
         blocks.append(Block(f"SparsyFed's sensitivity to β: {names.dataset_name(d)}, α = {names.alpha_label(a)}, "
@@ -356,8 +356,8 @@ def corrected(runs: pd.DataFrame, rounds: pd.DataFrame) -> tuple[pd.DataFrame, l
     ]
     bad = tidy[(tidy["as_ran_n_bad"] > 0) | (tidy["corrected_n_bad"] > 0)] if len(tidy) else tidy
     if len(bad):
-        notes.append(f"{DAGGER} the side has runs that failed or diverged; statistics are over the runs that "
-                     "finished.")
+        notes.append(f"{DAGGER} the side has runs that failed, diverged or are missing (not finished when "
+                     "packed); statistics are over the runs that finished.")
     notes += _missing_note(runs, used)
     if tidy.empty:
         notes.insert(0, "No pair of as-ran and corrected runs in these tables.")

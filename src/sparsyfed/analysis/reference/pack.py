@@ -17,6 +17,11 @@ exactly), then builds paper_figures/ from the packed tables. `review` builds pap
 the shipped tables, with the same function, and compares every file with the shipped one byte for
 byte. Neither runs a simulation or imports torch. Outputs are deterministic: tables and pages are
 text, figures are written without dates (`style.save`), gzip members without a name or time.
+
+`add_experiments` packs experiments into a packed folder and keeps its grid: a run not in the results
+folder given is taken from the folder's own tables (packed before, or the grid's), so experiments are
+packed on another day or machine than the grid, and a long one in parts (`partial`: runs not finished
+yet are rows of status "missing"; resolving their full method parameters imports the methods, and torch).
 """
 
 from __future__ import annotations
@@ -41,7 +46,18 @@ import pandas as pd
 import sparsyfed
 from sparsyfed import catalog, record
 from sparsyfed.analysis.claims.checks import write_claims
-from sparsyfed.analysis.collect import FINGERPRINT, collect, read_table
+from sparsyfed.analysis.collect import (
+    FINGERPRINT,
+    assemble,
+    collect,
+    packed_run,
+    read_partition,
+    read_run,
+    read_table,
+    read_tables,
+    unfinished_run,
+    write_tables,
+)
 from sparsyfed.analysis.figures import make_figure
 from sparsyfed.analysis.outputs import (
     CLAIMS,
@@ -195,30 +211,61 @@ def experiments_provenance(folder: Path, provenance: dict, command: str, packed_
         if experiment in packed_now or earlier is None:
             runs = read_table(experiment_tables(folder, experiment), "runs")
             earlier = {"command": command if experiment in packed_now else provenance["command"],
-                       **_run_counts(runs), **_recorded(runs)}
+                       **_run_counts(runs), "runs_missing": int((runs["status"] == record.MISSING).sum()),
+                       **_recorded(runs)}
         entries[experiment] = earlier
     return entries
 
 
 def _pack_experiment(results_dir: Path, grid: Grid, experiment: str, stage: Path, config_file: Path,
-                     gzip_over: int) -> None:
+                     gzip_over: int, packed: tuple[dict[str, pd.DataFrame], ...] = (), partial: bool = False) -> None:
     """Collect the finished runs of `experiment` (every one, with the settings `grid` gives it) into the
-    stage's experiments/{experiment}/tables."""
-    runs = grid.experiment_runs(experiment)
-    for run_dir, run in runs.items():
+    stage's experiments/{experiment}/tables: from `results_dir`, or, for a run it does not hold finished, from
+    the first of the tidy tables `packed` (`read_tables`) that does (the reference's own; with its partitions).
+    A run in neither is an error, or with `partial` a row of status "missing"."""
+    parts = []
+    for run_dir, run in grid.experiment_runs(experiment).items():
         summary = results_dir / run_dir / record.SUMMARY
+        part = None if summary.is_file() else next(filter(None, (packed_run(t, run_dir) for t in packed)), None)
+        if part is None and not summary.is_file() and partial:
+            part = unfinished_run(run_dir, run.settings)
+        if part is not None:
+            parts.append(part)
+            continue
         if not summary.is_file():
             raise UserError(f"--experiments: {experiment}'s run {results_dir / run_dir} has not finished; run "
-                            f"`snakemake --cores all {experiment} --configfile {config_file}` first")
+                            f"`snakemake --cores all {experiment} --configfile {config_file}` first"
+                            + (" (or pack the runs finished so far with --partial)" if packed else ""))
         ran = json.loads(summary.read_text()).get("config") or {}
         diffs = run_differences(run.settings, ran)
         if diffs:
             raise UserError(f"--results: {summary} did not run with the settings {config_file} gives it "
                             f"({diffs[0]}); rerun {experiment} with that config, or pack with the config it ran")
+        parts.append(read_run(results_dir / run_dir, root=results_dir))
+    partitions = []
+    for dataset, alpha in dict.fromkeys((r.point["dataset"], r.point["alpha"])
+                                        for r in grid.experiment_runs(experiment).values()):
+        path = results_dir / grid.partition(dataset, alpha)
+        rows = [_packed_partition(t["partitions"], grid, dataset, alpha) for t in packed]
+        shipped = next((r for r in rows if len(r)), None)
+        if not path.is_file() and shipped is None:
+            raise UserError(f"--results: partition {path} not found; run `snakemake --cores all {experiment} "
+                            f"--configfile {config_file}` first")
+        partitions.append(read_partition(path) if path.is_file() else shipped)
     tables = experiment_tables(stage, experiment)
-    collect([results_dir / d for d in runs], [results_dir / p for p in grid.experiment_partitions(experiment)],
-            tables, scale=grid.config["scale"], root=results_dir, variants=True)
+    if tables.exists():
+        shutil.rmtree(tables)  # packed before (`packed` holds what is kept); no stale table may stay
+    check_out(tables, folder=True)
+    write_tables(assemble(parts, partitions, scale=grid.config["scale"], variants=True), tables)
     _gzip_large(tables, gzip_over)
+
+
+def _packed_partition(partitions: pd.DataFrame, grid: Grid, dataset: str, alpha: str) -> pd.DataFrame:
+    """The rows of one partition file (`grid.partition(dataset, alpha)`) in a tidy partitions table."""
+    part = grid.config["partition"]
+    return partitions[(partitions["dataset"] == dataset) & (partitions["alpha"] == float(alpha))
+                      & (partitions["num_clients"] == part["num_clients"])
+                      & (partitions["partition_seed"] == part["seed"])].reset_index(drop=True)
 
 
 def _check_runs(runs: pd.DataFrame, results_dir: Path, grid: Grid, config_file: Path) -> None:
@@ -273,13 +320,19 @@ def _experiments_row(experiments: list[str]) -> str:
 
 
 def _experiments_added(provenance: dict) -> str:
-    """README's lines on the experiments packed into the folder after its grid, with the commands that did it."""
+    """README's lines on the experiments packed into the folder after its grid, with the commands that did it,
+    and on those packed in part."""
     later: dict[str, list[str]] = {}
     for experiment, entry in provenance.get("experiments", {}).items():
         if entry["command"] != provenance["command"]:
             later.setdefault(entry["command"], []).append(experiment)
-    return "".join(f"\nThe {', '.join(names)} experiment{'s' * (len(names) > 1)} {'were' if len(names) > 1 else 'was'} "
-                   f"packed into it later, with\n\n```bash\n{command}\n```\n" for command, names in later.items())
+    lines = [f"\nThe {', '.join(names)} experiment{'s' * (len(names) > 1)} {'were' if len(names) > 1 else 'was'} "
+             f"packed into it later, with\n\n```bash\n{command}\n```\n" for command, names in later.items()]
+    lines += [f"\n**The {experiment} experiment is packed in part**: {entry['runs'] - entry['runs_missing']} of its "
+              f"{entry['runs']} runs had finished; the others are rows of status `missing` in its runs.csv, which "
+              "its pages count, until a later `sparsyfed reference-add` packs them.\n"
+              for experiment, entry in provenance.get("experiments", {}).items() if entry.get("runs_missing")]
+    return "".join(lines)
 
 
 def _fill_readme(provenance: dict, line: str, grid: Grid, folder: str, experiments: list[str]) -> str:
@@ -327,13 +380,16 @@ def _check_experiments(experiments: tuple[str, ...]) -> None:
 
 
 def _finish(stage: Path, results_dir: Path, config_file: Path, experiments: tuple[str, ...], provenance: dict,
-            command: str, out_dir: Path, gzip_over: int, progress) -> None:
+            command: str, out_dir: Path, gzip_over: int, progress,
+            packed: dict[str, tuple[dict[str, pd.DataFrame], ...]] | None = None, partial: bool = False) -> None:
     """Pack `experiments` (finished in `results_dir`, run with `config_file`) into the reference folder being made
     in `stage`, which holds its grid's tables, config and paper figures; then build every packed experiment's
-    outputs and write provenance.json and README.md for the folder `out_dir`."""
+    outputs and write provenance.json and README.md for the folder `out_dir`. An experiment's runs that
+    `results_dir` does not hold finished are taken from `packed[experiment]` (`_pack_experiment`)."""
     grid = Grid(load_workflow_config(config_file))
     for experiment in (e for e in EXPERIMENTS if e in experiments):
-        _pack_experiment(results_dir, grid, experiment, stage, config_file, gzip_over)
+        _pack_experiment(results_dir, grid, experiment, stage, config_file, gzip_over,
+                         (packed or {}).get(experiment, ()), partial)
     build_experiment_outputs(stage, stage / PAPER_FIGURES, progress)
     provenance["experiments"] = experiments_provenance(stage, provenance, command, experiments)
     write_json(stage / PROVENANCE, provenance)
@@ -383,12 +439,14 @@ def pack(results_dir: str | Path, config_file: str | Path, elapsed_s: float, out
 
 
 def add_experiments(reference: str | Path, results_dir: str | Path, experiments: tuple[str, ...],
-                    command: str, gzip_over: int = GZIP_OVER_BYTES, progress=None) -> Path:
-    """Pack `experiments` into the packed reference folder `reference` (again, if it holds them), from their
-    finished runs in `results_dir`, keeping its grid's tables and outputs: no run folder of the grid is needed.
-    Each run must have the settings the reference's config.yaml gives it; the runs an experiment shares with
-    the grid are read from `results_dir` like its own. provenance.json records `command` as the experiments'
-    pack command. Returns `reference`."""
+                    command: str, gzip_over: int = GZIP_OVER_BYTES, progress=None, partial: bool = False) -> Path:
+    """Pack `experiments` into the packed reference folder `reference` (again, if it holds them), keeping its
+    grid's tables and outputs. Each experiment's runs are read from `results_dir` where it holds them finished
+    (each must have the settings the reference's config.yaml gives it), else from the reference: the runs it
+    packed before for that experiment, and those the experiment shares with the grid. So no run folder of the
+    grid is needed. With `partial`, the runs finished nowhere yet are packed as "missing" (the experiment's pages
+    count them), so that a long experiment is packed in parts, each adding the runs finished since; without
+    it they are an error. provenance.json records `command` as the experiments' pack command. Returns `reference`."""
     reference, results_dir = check_reference(reference), Path(results_dir)
     if not experiments:
         raise UserError(f"--experiments: name one or more of {list(EXPERIMENTS)}")
@@ -396,13 +454,14 @@ def add_experiments(reference: str | Path, results_dir: str | Path, experiments:
     if not (results_dir / "results").is_dir():
         raise UserError(f"--results: {results_dir} has no results/; pass the folder the experiments ran in")
     provenance = load_provenance(reference / PROVENANCE)
+    grid_tables = read_tables(reference / TABLES)
+    packed = {e: tuple(read_tables(t) for t in [experiment_tables(reference, e)] if t.is_dir()) + (grid_tables,)
+              for e in experiments}
     stage = _staging(reference)
     try:
         shutil.copytree(reference, stage, dirs_exist_ok=True)
-        for experiment in experiments:
-            shutil.rmtree(experiment_tables(stage, experiment), ignore_errors=True)
         _finish(stage, results_dir, reference / CONFIG, experiments, provenance, command, reference, gzip_over,
-                progress)
+                progress, packed, partial)
         _replace(stage, reference)
     finally:
         if stage.exists():
