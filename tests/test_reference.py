@@ -168,7 +168,8 @@ def test_an_experiment_is_packed_in_parts(tiny_reference, tmp_path):
 
     with pytest.raises(UserError, match="has not finished; .* with --partial"):
         add_experiments(parts, first, ("corrected",), "add", gzip_over=gzip_over)
-    add_experiments(parts, first, ("corrected",), "add --partial", gzip_over=gzip_over, partial=True)
+    assert main(["reference-add", "--reference", str(parts), "--results", str(first), "--experiments", "corrected",
+                 "--partial"]) == 0
     runs = read_table(parts / "experiments" / "corrected" / "tables", "runs")
     assert sorted(runs.loc[runs["status"] == record.MISSING, "run_dir"]) == sorted(own[::2])
     assert json.loads((parts / "provenance.json").read_text())["experiments"]["corrected"]["runs_missing"] == len(

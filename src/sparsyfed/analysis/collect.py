@@ -29,7 +29,6 @@ runs.csv's `width` is the model's width (1 for runs made before widths existed,
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 from collections.abc import Iterable, Sequence
@@ -299,15 +298,11 @@ def read_run(run_dir: str | Path, max_masks: int = MAX_MASKS, root: str | Path |
     return {"run": row, "rounds": rounds, "layers": layers, "mask_iou": ious}
 
 
-def unfinished_run(run_dir: str, settings: dict) -> dict:
+def unfinished_run(run_dir: str, settings: dict, params: dict) -> dict:
     """A run planned with `settings` (a run's settings.yaml) that has not finished, as `read_run` reads a missing
     folder, its runs.csv row named `run_dir`: status "missing", with what its settings say of it (model, width,
-    rounds, clients, and its method's full parameters, as a finished run records them), so that the pages count
-    it with its variant. Imports the methods (and torch) to resolve the parameters."""
-    from sparsyfed.methods import make_method
-
-    params = dataclasses.asdict(make_method(settings["method"], settings["sparsity"],
-                                            settings.get("method_params") or {}).params)
+    rounds, clients) and its method's full parameters `params` (`methods.full_params`, as a finished run
+    records them), so that the pages count it with its variant."""
     row = {k: math.nan for k in RUN_COLUMNS} | {k: settings[k] for k in GRID} | {
         "status": record.MISSING, "error": "not finished when packed", "rounds": settings["rounds"],
         "num_clients": settings["num_clients"], "clients_per_round": settings["clients_per_round"],

@@ -107,10 +107,14 @@ def cmd_pack(args: argparse.Namespace) -> int:
 def cmd_add(args: argparse.Namespace) -> int:
     from sparsyfed.analysis.reference.pack import add_experiments
 
+    partial = None
+    if args.partial:  # a missing run's full method parameters: the methods' own (imports torch)
+        from sparsyfed.methods import full_params as partial
     command = (f"sparsyfed reference-add --reference {args.reference} --results {args.results} "
                f"--experiments {' '.join(args.experiments)}{' --partial' * args.partial}")
     _print([add_experiments(args.reference, args.results, tuple(args.experiments), command,
-                            progress=lambda path: print(f"built {path.name}", flush=True), partial=args.partial)])
+                            progress=lambda path: print(f"built {path.name}", flush=True),
+                            partial=partial)])
     return 0
 
 

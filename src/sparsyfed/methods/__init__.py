@@ -7,6 +7,8 @@ Method ids, their classes and the parameters a variant fixes (the paper's ablati
 
 from __future__ import annotations
 
+import dataclasses
+
 from sparsyfed import catalog
 from sparsyfed.errors import UserError
 from sparsyfed.methods.base import Method, SparseParams
@@ -24,3 +26,9 @@ def make_method(name: str, sparsity: float | None = None, params: dict | None = 
     if issubclass(cls.Params, SparseParams) and sparsity is not None:
         values["sparsity"] = sparsity
     return cls(cls.Params.from_dict(values))
+
+
+def full_params(name: str, sparsity: float | None = None, params: dict | None = None) -> dict:
+    """Every parameter method `name` runs with, given `sparsity` and `params`: what a run records
+    (summary.json `method_params`)."""
+    return dataclasses.asdict(make_method(name, sparsity, params).params)

@@ -21,7 +21,8 @@ text, figures are written without dates (`style.save`), gzip members without a n
 `add_experiments` packs experiments into a packed folder and keeps its grid: a run not in the results
 folder given is taken from the folder's own tables (packed before, or the grid's), so experiments are
 packed on another day or machine than the grid, and a long one in parts (`partial`: runs not finished
-yet are rows of status "missing"; resolving their full method parameters imports the methods, and torch).
+yet are rows of status "missing", with the full method parameters a function given resolves: the CLI
+passes `methods.full_params`, which this module does not import, so that it stays torch-free).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import platform
 import shutil
 import string
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -90,6 +92,8 @@ from sparsyfed.revision import git_commit
 # Tidy tables larger than this are shipped gzipped (layers.csv of 144 runs x 30 rounds is about 5 MB, 0.3 MB
 # gzipped); smaller ones stay plain CSV, readable on the repository's web page.
 GZIP_OVER_BYTES = 1_000_000
+# (method id, sparsity, given parameters) -> the method's full parameters (`sparsyfed.methods.full_params`)
+FullParams = Callable[[str, float, dict], dict]
 # paper_figures/ holds PAPER_FIGURE_FILES (analysis/outputs.py, where the workflow reads them too).
 FIGURE_FILES = tuple(f for f in PAPER_FIGURE_FILES if f.rsplit(".", 1)[1] in FIGURE_FORMATS)
 
@@ -218,17 +222,21 @@ def experiments_provenance(folder: Path, provenance: dict, command: str, packed_
 
 
 def _pack_experiment(results_dir: Path, grid: Grid, experiment: str, stage: Path, config_file: Path,
-                     gzip_over: int, packed: tuple[dict[str, pd.DataFrame], ...] = (), partial: bool = False) -> None:
+                     gzip_over: int, packed: tuple[dict[str, pd.DataFrame], ...] = (),
+                     partial: FullParams | None = None) -> None:
     """Collect the finished runs of `experiment` (every one, with the settings `grid` gives it) into the
     stage's experiments/{experiment}/tables: from `results_dir`, or, for a run it does not hold finished, from
     the first of the tidy tables `packed` (`read_tables`) that does (the reference's own; with its partitions).
-    A run in neither is an error, or with `partial` a row of status "missing"."""
+    A run in neither is an error, or, given `partial` (its full method parameters from its settings), a row of
+    status "missing"."""
     parts = []
     for run_dir, run in grid.experiment_runs(experiment).items():
         summary = results_dir / run_dir / record.SUMMARY
         part = None if summary.is_file() else next(filter(None, (packed_run(t, run_dir) for t in packed)), None)
-        if part is None and not summary.is_file() and partial:
-            part = unfinished_run(run_dir, run.settings)
+        if part is None and not summary.is_file() and partial is not None:
+            settings = run.settings
+            part = unfinished_run(run_dir, settings, partial(settings["method"], settings["sparsity"],
+                                                             settings.get("method_params") or {}))
         if part is not None:
             parts.append(part)
             continue
@@ -381,7 +389,8 @@ def _check_experiments(experiments: tuple[str, ...]) -> None:
 
 def _finish(stage: Path, results_dir: Path, config_file: Path, experiments: tuple[str, ...], provenance: dict,
             command: str, out_dir: Path, gzip_over: int, progress,
-            packed: dict[str, tuple[dict[str, pd.DataFrame], ...]] | None = None, partial: bool = False) -> None:
+            packed: dict[str, tuple[dict[str, pd.DataFrame], ...]] | None = None,
+            partial: FullParams | None = None) -> None:
     """Pack `experiments` (finished in `results_dir`, run with `config_file`) into the reference folder being made
     in `stage`, which holds its grid's tables, config and paper figures; then build every packed experiment's
     outputs and write provenance.json and README.md for the folder `out_dir`. An experiment's runs that
@@ -439,14 +448,16 @@ def pack(results_dir: str | Path, config_file: str | Path, elapsed_s: float, out
 
 
 def add_experiments(reference: str | Path, results_dir: str | Path, experiments: tuple[str, ...],
-                    command: str, gzip_over: int = GZIP_OVER_BYTES, progress=None, partial: bool = False) -> Path:
+                    command: str, gzip_over: int = GZIP_OVER_BYTES, progress=None,
+                    partial: FullParams | None = None) -> Path:
     """Pack `experiments` into the packed reference folder `reference` (again, if it holds them), keeping its
     grid's tables and outputs. Each experiment's runs are read from `results_dir` where it holds them finished
     (each must have the settings the reference's config.yaml gives it), else from the reference: the runs it
     packed before for that experiment, and those the experiment shares with the grid. So no run folder of the
-    grid is needed. With `partial`, the runs finished nowhere yet are packed as "missing" (the experiment's pages
-    count them), so that a long experiment is packed in parts, each adding the runs finished since; without
-    it they are an error. provenance.json records `command` as the experiments' pack command. Returns `reference`."""
+    grid is needed. Given `partial` (method id, sparsity, parameters -> the method's full parameters:
+    `methods.full_params`), the runs finished nowhere yet are packed as "missing" (the experiment's pages count
+    them), so that a long experiment is packed in parts, each adding the runs finished since; without it they
+    are an error. provenance.json records `command` as the experiments' pack command. Returns `reference`."""
     reference, results_dir = check_reference(reference), Path(results_dir)
     if not experiments:
         raise UserError(f"--experiments: name one or more of {list(EXPERIMENTS)}")

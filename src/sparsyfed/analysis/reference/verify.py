@@ -179,8 +179,8 @@ class Reference:
         if name in self._runs:
             return self._runs[name]
         if name in self._planned:
-            raise UserError(f"--point: {text} has no per-round rows in {self.folder} (its run failed, or its "
-                            "experiment is not packed there); choose another")
+            raise UserError(f"--point: {text} has no per-round rows in {self.folder} (its run failed, had not "
+                            "finished when its experiment was packed, or is not packed there); choose another")
         raise UserError(f"--point: {text} is not a run of {self.config_file}'s grid or of its experiments; choose "
                         f"one like {example}")
 
