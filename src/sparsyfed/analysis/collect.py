@@ -62,6 +62,8 @@ PARTITION_COLUMNS = ["dataset", "alpha", "num_clients", "partition_seed", "clien
 
 # Runs-table columns of the numeric fingerprint a run recorded (provenance["fingerprint"], flattened).
 FINGERPRINT = "prov_fingerprint_"
+# The tidy tables with rows per run and round (or mask pair): a run read by `read_run` holds one frame of each.
+PER_RUN = ("rounds", "layers", "mask_iou")
 # Masks per run entering the round x round IoU matrix: evenly spaced, first and last kept.
 MAX_MASKS = 64
 # A tidy table is NAME.csv, or NAME.csv.gz (gzipped; pandas reads both), e.g. in a shipped reference.
@@ -213,7 +215,7 @@ def read_run(run_dir: str | Path, max_masks: int = MAX_MASKS, root: str | Path |
     """
     run_dir = Path(run_dir)
     shown = (run_dir.relative_to(root) if root is not None else run_dir).as_posix()
-    empty = {"rounds": pd.DataFrame(), "layers": pd.DataFrame(), "mask_iou": pd.DataFrame()}
+    empty = {name: pd.DataFrame() for name in PER_RUN}
     summary_path = run_dir / record.SUMMARY
     if not summary_path.exists():
         grid = _grid_from_path(run_dir)
@@ -308,8 +310,7 @@ def unfinished_run(run_dir: str, settings: dict, params: dict) -> dict:
         "num_clients": settings["num_clients"], "clients_per_round": settings["clients_per_round"],
         "width": _number(settings.get("width", SETTINGS_ADDED["width"])), "run_dir": run_dir,
         "method_params": json.dumps(catalog.recorded_params(settings["method"], params), sort_keys=True)}
-    empty = {"rounds": pd.DataFrame(), "layers": pd.DataFrame(), "mask_iou": pd.DataFrame()}
-    return {"run": _normalise(row), **empty}
+    return {"run": _normalise(row), **{name: pd.DataFrame() for name in PER_RUN}}
 
 
 def _normalise(row: dict) -> dict:
@@ -403,9 +404,8 @@ def assemble(parts: list[dict], partitions: list[pd.DataFrame], scale: str | Non
              variants: bool = False) -> dict[str, pd.DataFrame]:
     """The five tidy tables (as `collect` writes them) of runs read by `read_run` (or `packed_run`), in order,
     and partition tables (`read_partition`)."""
-    per_run = ("rounds", "layers", "mask_iou")
     if variants:
-        parts = [{**part, **{name: _with_run_dir(part[name], part["run"]["run_dir"]) for name in per_run}}
+        parts = [{**part, **{name: _with_run_dir(part[name], part["run"]["run_dir"]) for name in PER_RUN}}
                  for part in parts]
     key = ["run_dir"] if variants else []
     runs = pd.DataFrame([p["run"] for p in parts])
@@ -459,7 +459,7 @@ def packed_run(tables: dict[str, pd.DataFrame], run_dir: str) -> dict | None:
     run = {c: row[c] for c in runs.columns if c in RUN_COLUMNS or not _isnan(row[c])}
     run.pop(record.SCALE, None)
     part = {"run": _normalise(run)}
-    for name in ("rounds", "layers", "mask_iou"):
+    for name in PER_RUN:
         frame = tables[name]
         if "run_dir" in frame.columns:
             frame = frame[frame["run_dir"] == run_dir].drop(columns="run_dir")

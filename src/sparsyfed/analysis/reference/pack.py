@@ -229,8 +229,8 @@ def _pack_experiment(results_dir: Path, grid: Grid, experiment: str, stage: Path
     the first of the tidy tables `packed` (`read_tables`) that does (the reference's own; with its partitions).
     A run in neither is an error, or, given `partial` (its full method parameters from its settings), a row of
     status "missing"."""
-    parts = []
-    for run_dir, run in grid.experiment_runs(experiment).items():
+    parts, runs = [], grid.experiment_runs(experiment)
+    for run_dir, run in runs.items():
         summary = results_dir / run_dir / record.SUMMARY
         part = None if summary.is_file() else next(filter(None, (packed_run(t, run_dir) for t in packed)), None)
         if part is None and not summary.is_file() and partial is not None:
@@ -251,8 +251,7 @@ def _pack_experiment(results_dir: Path, grid: Grid, experiment: str, stage: Path
                             f"({diffs[0]}); rerun {experiment} with that config, or pack with the config it ran")
         parts.append(read_run(results_dir / run_dir, root=results_dir))
     partitions = []
-    for dataset, alpha in dict.fromkeys((r.point["dataset"], r.point["alpha"])
-                                        for r in grid.experiment_runs(experiment).values()):
+    for dataset, alpha in dict.fromkeys((r.point["dataset"], r.point["alpha"]) for r in runs.values()):
         path = results_dir / grid.partition(dataset, alpha)
         rows = [_packed_partition(t["partitions"], grid, dataset, alpha) for t in packed]
         shipped = next((r for r in rows if len(r)), None)
