@@ -40,10 +40,14 @@ class Ladder:
         self.runs, self.rounds = [], []
 
     def add(self, method, seed, *, width=1.0, model="resnet_small", rounds=6, sparsity=0.95, acc=0.9,
-            regrowth=0.0, prunable=None):
+            regrowth=0.0, prunable=None, finished=True):
         s = 0.0 if method == "dense" else sparsity
         run_dir = f"runs/{model}-w{width:g}-r{rounds}/alpha0.1/{method}/s{s:g}/seed{seed}"
         grid = dict(dataset="fashion_mnist", model=model, alpha=0.1, method=method, sparsity=s, seed=seed)
+        if not finished:  # as `reference-add --partial` packs a run not finished yet (collect.unfinished_run)
+            self.runs.append(grid | dict(status="missing", rounds=rounds, width=width, method_params="{}",
+                                         run_dir=run_dir, error="not finished when packed"))
+            return
         self.runs.append(grid | dict(status="ok", rounds=rounds, rounds_completed=rounds, width=width,
                                      num_prunable=prunable or 1000 * width ** 2, final_test_acc=acc,
                                      method_params="{}", run_dir=run_dir, error=None))
@@ -61,7 +65,7 @@ class Ladder:
 
 
 def ladder_rung(ladder, width, seed, *, rounds=6, model="resnet_small", methods=("dense", "sparsyfed", "topk",
-                                                                                   "zerofl")):
+                                                                                   "zerofl"), finished=True):
     x = x_of(width)
     gap = GAP_A + GAP_B * x + OFFSET[seed]
     ratio = 10 ** (RATIO_C + RATIO_D * x + OFFSET[seed] / 10)
@@ -70,7 +74,8 @@ def ladder_rung(ladder, width, seed, *, rounds=6, model="resnet_small", methods=
             acc = {"dense": 0.90, "sparsyfed": 0.90 - gap / 100, "topk": 0.5, "zerofl": 0.6}[method]
             regrowth = {"dense": 0.0, "sparsyfed": 10.0, "topk": 50.0, "zerofl": 10.0 * ratio}[method]
             ladder.add(method, seed, width=width, model=model, rounds=rounds, sparsity=s, acc=acc,
-                       regrowth=regrowth, prunable=11_163_200 if model == "resnet18_cifar" else None)
+                       regrowth=regrowth, prunable=11_163_200 if model == "resnet18_cifar" else None,
+                       finished=finished)
 
 
 @pytest.fixture(scope="module")
@@ -172,3 +177,34 @@ def test_capacity_files_and_figure(tables, tmp_path):
     assert "ResNet-18's 558 k kept weights" in page
     figure = make_figure("capacity_trend", tables, tmp_path)
     assert all(p.stat().st_size > 0 for p in figure)
+
+
+def test_a_ladder_packed_in_part_is_shown_as_incomplete(tmp_path):
+    """Width 4 and the length rung not finished (status missing, as `reference-add --partial` packs them), one
+    seed of width 2 neither: no prunable count borrowed from another width, no verdict, no line carried."""
+    ladder = Ladder()
+    for seed in SEEDS:
+        ladder_rung(ladder, 1, seed)
+        ladder_rung(ladder, 2, seed, finished=seed != 3)
+        ladder_rung(ladder, 4, seed, finished=False)
+        ladder_rung(ladder, 1, seed, rounds=12, finished=False)
+    ladder.write(tmp_path / "tables")
+    runs, rounds, layers = (pd.read_csv(tmp_path / "tables" / f"{t}.csv") for t in ("runs", "rounds", "layers"))
+    tidy = capacity.capacity_frame(runs, rounds, layers)
+    rungs = tidy[tidy["row"] == "rung"].drop_duplicates("rung").set_index("rung")
+    assert rungs["prunable"].to_dict() == pytest.approx(
+        {"resnet_small ×1, 6 rounds": 1000.0, "resnet_small ×2, 6 rounds": 4000.0,
+         "resnet_small ×4, 6 rounds": math.nan, "resnet_small ×1, 12 rounds": 1000.0}, nan_ok=True)
+    assert rungs["runs_finished"].tolist() == [21, 14, 0, 0] and set(rungs["runs"]) == {21}
+    assert set(rungs.loc["resnet_small ×4, 6 rounds", [f"claim{c}" for c in capacity.JUDGED]]) == {capacity.NOT_RUN}
+    assert rungs.loc["resnet_small ×1, 6 rounds", "claim1"] == "contradicted"
+    fit = tidy[tidy["row"] == "fit"].set_index(["quantity", "baseline"]).loc[("gap", "")]
+    assert (fit["points"], fit["widths"], fit["unfinished"]) == (5, 2, 7 + 21)
+    assert fit["slope"] == pytest.approx(GAP_B, abs=1.0) and math.isnan(fit["predicted"])
+    assert "incomplete: 28 of 63 runs not finished" in fit["implication"]
+    assert "predicts" not in fit["implication"] and "no conclusion is drawn" in fit["implication"]
+    write_table("capacity", tmp_path / "tables", tmp_path)
+    page = (tmp_path / "capacity.md").read_text()
+    assert "| resnet_small ×4, 6 rounds | width | ? | 0 of 21 | not run | not run | not run | not run |" in page
+    assert "| resnet_small ×2, 6 rounds | width | 4,000 | 14 of 21 |" in page
+    assert all(p.stat().st_size > 0 for p in make_figure("capacity_trend", tmp_path / "tables", tmp_path))

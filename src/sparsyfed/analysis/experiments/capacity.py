@@ -17,6 +17,10 @@ over every seed of the width rungs (`trend.fit_line`) with its slope's interval,
 the 95 % band at the kept weights of the paper's model at the same sparsity (ResNet-18 on CIFAR-10,
 `reported.AUTHORS_PRUNABLE`), with how many decades beyond the widest rung that lies. The length and model
 rungs are shown beside the line, not fitted.
+
+A ladder packed in part (`reference-add --partial`) has runs of status `missing`: each rung counts its finished
+runs, a rung with none is "not run", its claims unjudged, and while any width rung has unfinished runs the line
+is fitted over the finished ones but not carried to the paper's scale (no prediction, no judgement).
 """
 
 from __future__ import annotations
@@ -41,10 +45,11 @@ PAPER_DATASET = "cifar10"  # the paper's model whose kept weights the trend is c
 JUDGED = (1, 2, 3, 5)  # the claims the ladder judges per rung (claim 4, communication, follows from sparsity)
 GAP, RATIO = "gap", "ratio"
 RUNG = ["model", "width", "rounds"]
-COLUMNS = ["row", "rung", "kind", "model", "width", "rounds", "prunable", "quantity", "alpha", "sparsity", "baseline",
+COLUMNS = ["row", "rung", "kind", "model", "width", "rounds", "prunable", "runs", "runs_finished", "quantity", "alpha", "sparsity", "baseline",
            "kept", "mean", "std", "n", "ci_lo", "ci_hi", *(f"claim{c}" for c in JUDGED),
            "slope", "slope_lo", "slope_hi", "intercept", "points", "widths", "paper_kept", "predicted",
-           "predicted_lo", "predicted_hi", "decades_beyond", "decades_spanned", "implication"]
+           "predicted_lo", "predicted_hi", "decades_beyond", "decades_spanned", "unfinished", "implication"]
+NOT_RUN = "not run"  # a rung's claims before any of its runs finished
 
 
 @dataclass(frozen=True)
@@ -97,7 +102,21 @@ def rung_order(frame: pd.DataFrame) -> list[str]:
     """Rung names: the width ladder by width, then the length rungs, then the model rungs."""
     order = {WIDTH_RUNG: 0, LENGTH_RUNG: 1, MODEL_RUNG: 2}
     keys = frame.drop_duplicates("rung").assign(_k=lambda f: f["kind"].map(order))
-    return keys.sort_values(["_k", "model", "prunable", "rounds"])["rung"].tolist()
+    return keys.sort_values(["_k", "model", "width", "rounds"])["rung"].tolist()
+
+
+def finished(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per rung (index): `runs` planned and `runs_finished` (every status but `missing`: ok, failed, diverged)."""
+    done = frame["status"] != record.MISSING
+    return pd.DataFrame({"runs": frame.groupby("rung").size(), "runs_finished": done.groupby(frame["rung"]).sum()})
+
+
+def unfinished_ladder(frame: pd.DataFrame) -> tuple[int, int, list[str]]:
+    """(unfinished runs, planned runs, names of the rungs with unfinished runs) of the width ladder."""
+    ladder = frame[frame["kind"] == WIDTH_RUNG]
+    counts = finished(ladder)
+    open_rungs = [r for r in rung_order(ladder) if counts.loc[r, "runs_finished"] < counts.loc[r, "runs"]]
+    return int(counts["runs"].sum() - counts["runs_finished"].sum()), int(counts["runs"].sum()), open_rungs
 
 
 def _of_runs(table: pd.DataFrame, run_dirs) -> pd.DataFrame:
@@ -193,9 +212,17 @@ def _judgement(quantity: Quantity, lo: float, hi: float) -> str:
     return f"a band across the claim's {limit}: the ladder cannot tell whether scale explains the shortfall"
 
 
-def implication(quantity: Quantity, alpha: float, baseline: str, line: Line, widths: int, measured: str = "") -> str:
+def incomplete_text(unfinished: int, planned: int, rungs: list[str]) -> str:
+    """'the width ladder is incomplete: 9 of 54 runs not finished (…)'."""
+    return (f"the width ladder is incomplete: {unfinished} of {planned} runs not finished when packed "
+            f"({'; '.join(rungs)})")
+
+
+def implication(quantity: Quantity, alpha: float, baseline: str, line: Line, widths: int, measured: str = "",
+                incomplete: str = "") -> str:
     """One sentence: the trend, where it puts the paper's scale and how far that extrapolation reaches;
-    `measured` names what a rung with another model measured there (e.g. 'resnet18_cifar ×1, 3 rounds: 78×')."""
+    `measured` names what a rung with another model measured there (e.g. 'resnet18_cifar ×1, 3 rounds: 78×');
+    `incomplete` (`incomplete_text`) says why the line is not carried to the paper's scale."""
     x0 = paper_x(quantity)
     pred, lo, hi = line.predict(x0)
     what = quantity.what.replace("baseline", names.method_name(baseline)) if baseline else quantity.what
@@ -204,9 +231,12 @@ def implication(quantity: Quantity, alpha: float, baseline: str, line: Line, wid
     band = (f"[{quantity.text(lo)}, {quantity.text(hi)}]" if np.isfinite(lo) else "(no band)")
     slope = (f"{line.slope:+.3g} {unit} [{line.slope_lo:+.3g}, {line.slope_hi:+.3g}]" if np.isfinite(line.slope_lo)
              else f"{line.slope:+.3g} {unit}")
-    return (f"At α = {names.alpha_label(alpha)}, {what} at {names.sparsity_label(quantity.sparsity)} changes by "
+    head = (f"At α = {names.alpha_label(alpha)}, {what} at {names.sparsity_label(quantity.sparsity)} changes by "
             f"{slope} of kept weights (least squares over n = {line.n} runs at {widths} widths, "
-            f"{kept.weights_text(10 ** line.x_min)}–{kept.weights_text(10 ** line.x_max)} kept); carried "
+            f"{kept.weights_text(10 ** line.x_min)}–{kept.weights_text(10 ** line.x_max)} kept)")
+    if incomplete:
+        return f"{head}; {incomplete}, so the line is not carried to the paper's scale and no conclusion is drawn."
+    return (f"{head}; carried "
             f"{beyond:.2g} decades past the widest rung ({span:.2g} decades measured) to ResNet-18's "
             f"{kept.weights_text(10 ** x0)} kept weights it predicts {quantity.text(pred)} {band} "
             f"({100 * CI_LEVEL:g} % band of the line), {_judgement(quantity, lo, hi)}; that holds only if the "
@@ -217,11 +247,14 @@ def implication(quantity: Quantity, alpha: float, baseline: str, line: Line, wid
 
 def _rung_rows(frame: pd.DataFrame, pts: pd.DataFrame, verdicts: dict) -> list[dict]:
     rows = []
+    counts = finished(frame)
     for rung in rung_order(frame):
         first = frame[frame["rung"] == rung].iloc[0]
+        ran = int(counts.loc[rung, "runs_finished"])
         head = {"row": "rung", "rung": rung, "kind": first["kind"], "model": first["model"], "width": first["width"],
-                "rounds": first["rounds"], "prunable": first["prunable"],
-                **{f"claim{c}": verdicts[rung][c].verdict for c in JUDGED}}
+                "rounds": first["rounds"], "prunable": frame.loc[frame["rung"] == rung, "prunable"].max(),
+                "runs": int(counts.loc[rung, "runs"]), "runs_finished": ran,
+                **{f"claim{c}": verdicts[rung][c].verdict if ran else NOT_RUN for c in JUDGED}}
         mine = pts[pts["rung"] == rung]
         if mine.empty:
             rows.append(head)
@@ -241,9 +274,11 @@ def capacity_frame(runs: pd.DataFrame, rounds: pd.DataFrame, layers: pd.DataFram
     pts = points(runs, rounds, layers)
     rows = _rung_rows(frame, pts, rung_claims(runs, rounds, layers)) if len(frame) else []
     ladder, others = pts[pts["kind"] == WIDTH_RUNG], pts[pts["kind"] == MODEL_RUNG]
+    unfinished, planned, open_rungs = unfinished_ladder(frame) if len(frame) else (0, 0, [])
+    incomplete = incomplete_text(unfinished, planned, open_rungs) if unfinished else ""
     for (q, a, b), line in fits(pts).items():
         quantity, x0 = QUANTITIES[q], paper_x(QUANTITIES[q])
-        pred, lo, hi = line.predict(x0)
+        pred, lo, hi = line.predict(x0) if not unfinished else (np.nan, np.nan, np.nan)
         mine = ladder[(ladder["quantity"] == q) & np.isclose(ladder["alpha"], a) & (ladder["baseline"] == b)]
         widths = mine["rung"].nunique()
         other = others[(others["quantity"] == q) & np.isclose(others["alpha"], a) & (others["baseline"] == b)]
@@ -254,7 +289,8 @@ def capacity_frame(runs: pd.DataFrame, rounds: pd.DataFrame, layers: pd.DataFram
                      "intercept": line.intercept, "points": line.n, "widths": widths,
                      "paper_kept": 10 ** x0, "predicted": pred, "predicted_lo": lo, "predicted_hi": hi,
                      "decades_beyond": line.beyond(x0), "decades_spanned": line.x_max - line.x_min,
-                     "implication": implication(quantity, a, b, line, widths, measured)})
+                     "unfinished": unfinished, "implication": implication(quantity, a, b, line, widths, measured,
+                                                                          incomplete)})
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -292,6 +328,11 @@ def capacity(runs: pd.DataFrame, rounds: pd.DataFrame, layers: pd.DataFrame) -> 
               f"{r['decades_beyond']:.2g} ({r['decades_spanned']:.2g} measured)"] for _, r in fit_rows.iterrows()]
     notes1 = sentences or ["No trend: the ladder needs two widths with SparsyFed beside dense (or a baseline) "
                            f"at {names.sparsity_label(GAP_QUANTITY.sparsity)}."]
+    frame = with_rungs(runs, layers)
+    unfinished, planned, open_rungs = unfinished_ladder(frame) if len(frame) else (0, 0, [])
+    if unfinished and not sentences:
+        text = incomplete_text(unfinished, planned, open_rungs)
+        notes1.append(f"{text[0].upper()}{text[1:]}.")
     notes1.append(
         "Slope: least squares of the per-seed values on log10 of the prunable weights kept, (1 − s) × P, over "
         f"every seed of the width rungs, with its {100 * CI_LEVEL:g} % t interval (n − 2 degrees of freedom; seeds "
@@ -305,15 +346,18 @@ def capacity(runs: pd.DataFrame, rounds: pd.DataFrame, layers: pd.DataFrame) -> 
                     "Decades beyond"], rows1, notes1, label="tab:capacity-trend", text_cols=2)
 
     verdicts = rung_rows.drop_duplicates("rung")
-    rows2 = [[r["rung"], r["kind"], f"{r['prunable']:,.0f}" if np.isfinite(r["prunable"]) else "?"]
+    rows2 = [[r["rung"], r["kind"], f"{r['prunable']:,.0f}" if np.isfinite(r["prunable"]) else "?",
+              f"{int(r['runs_finished'])} of {int(r['runs'])}"]
              + [str(r[f"claim{c}"]) for c in JUDGED] for _, r in verdicts.iterrows()]
     notes2 = [f"Each claim judged on the rung's runs alone by the grid's rules and statistics (claims page: rule, "
               f"test and every comparison; verdicts {', '.join(VERDICTS)}). Width: the model's channel counts times "
               "the width; length: the same model trained longer; model: another model, a few rounds (its regrowth "
-              "settles early, its accuracy does not)."]
+              "settles early, its accuracy does not). Runs: finished (ok, failed or diverged) of planned; a rung with "
+              f"unfinished runs is judged on its finished ones, one with none is {NOT_RUN!r}; prunable weights are "
+              "'?' until a run of that model and width has finished."]
     block2 = Block("The claims along the ladder", "Verdict of claims 1, 2, 3 and 5 per rung.",
-                   ["Rung", "Kind", "Prunable weights"] + [f"Claim {c}" for c in JUDGED], rows2, notes2,
-                   label="tab:capacity-claims", text_cols=3)
+                   ["Rung", "Kind", "Prunable weights", "Runs"] + [f"Claim {c}" for c in JUDGED], rows2,
+                   notes2, label="tab:capacity-claims", text_cols=4)
 
     rows3 = [[r["rung"], _what(r), kept.weights_text(r["kept"]), _stat_text(QUANTITIES[r["quantity"]], r),
               str(int(r["n"]))] for _, r in rung_rows.dropna(subset=["quantity"]).iterrows()]

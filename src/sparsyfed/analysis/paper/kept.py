@@ -52,16 +52,22 @@ def layer_prunable(layers: pd.DataFrame) -> pd.Series:
 
 
 def with_prunable(runs: pd.DataFrame, layers: pd.DataFrame | None = None) -> pd.DataFrame:
-    """`runs` with `width` (DEFAULT_WIDTH where unknown) and `prunable` (runs.csv `num_prunable`, else layers.csv)."""
+    """`runs` with `width` (DEFAULT_WIDTH where unknown) and `prunable`: the run's runs.csv `num_prunable`, else
+    that of another run of the same dataset, model and width (a run not finished records none); for a dataset
+    and model no run of which records it (tables collected before `num_prunable`, every run at width 1),
+    layers.csv; else NaN."""
     out = runs.copy()
     out["width"] = pd.to_numeric(out["width"], errors="coerce").fillna(DEFAULT_WIDTH) if "width" in out \
         else DEFAULT_WIDTH
     own = pd.to_numeric(out["num_prunable"], errors="coerce") if "num_prunable" in out \
         else pd.Series(np.nan, index=out.index)
-    if own.isna().any() and layers is not None:
+    own = own.fillna(own.groupby([out["dataset"], out["model"], out["width"]]).transform("max"))
+    unrecorded = own.groupby([out["dataset"], out["model"]]).transform("count") == 0
+    if unrecorded.any() and layers is not None:
         counts = layer_prunable(layers)
-        own = own.fillna(pd.Series([counts.get((d, m), np.nan) for d, m in zip(out["dataset"], out["model"],
-                                                                             strict=True)], index=out.index))
+        from_layers = pd.Series([counts.get((d, m), np.nan) for d, m in zip(out["dataset"], out["model"],
+                                                                           strict=True)], index=out.index)
+        own = own.where(~unrecorded, from_layers)
     out["prunable"] = own.astype(float)
     return out
 
