@@ -483,10 +483,11 @@ def test_report_shows_every_output_with_its_caption(tiny_reference):
     assert "- elapsed wall time of the whole grid: 60 s" in page and f"`{tiny_reference['command']}`" in page
 
 
-def test_the_shipped_reference_reviews_equal(tmp_path):
-    """reference/ as committed: every output rebuilt from its tables equals the shipped file, so a change that
-    alters an output cannot land without repacking (`sparsyfed reference-pack`)."""
-    result = review(REPO / "reference", tmp_path / "review", REPO / "workflow" / "report")
+@pytest.mark.parametrize("folder", ["reference", "reference-fsdd"])
+def test_the_shipped_reference_reviews_equal(tmp_path, folder):
+    """A shipped reference folder as committed: every output rebuilt from its tables equals the shipped file, so a
+    change that alters an output cannot land without repacking (`sparsyfed reference-pack`)."""
+    result = review(REPO / folder, tmp_path / "review", REPO / "workflow" / "report")
     assert not result.failures, [(c.name, c.status, c.note) for c in result.failures]
-    shipped = {p.name for p in (REPO / "reference" / "paper_figures").iterdir()}
+    shipped = {p.name for p in (REPO / folder / "paper_figures").iterdir()}
     assert {c.name for c in result.checks} == shipped and set(PAPER_FIGURE_FILES) <= shipped  # every file checked
