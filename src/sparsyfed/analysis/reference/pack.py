@@ -320,7 +320,7 @@ def _experiments_row(experiments: list[str]) -> str:
     """The README table's row for the experiments packed (none: no row)."""
     if not experiments:
         return ""
-    shown = ", ".join(f"`{o.id}`" for o in OUTPUTS if o.experiment in experiments)
+    shown = ", ".join(f"`{i}`" for i in dict.fromkeys(o.id for o in OUTPUTS if o.experiment in experiments))
     return (f"| `{EXPERIMENTS_DIR}/<experiment>/{TABLES}/` | the tidy tables of the experiments beside the grid "
             f"packed with it ({', '.join(experiments)}; `sparsyfed collect --variants`), from which "
             f"`{PAPER_FIGURES}/` holds {shown} |\n")
