@@ -45,7 +45,8 @@ PAPER_DATASET = "cifar10"  # the paper's model whose kept weights the trend is c
 JUDGED = (1, 2, 3, 5)  # the claims the ladder judges per rung (claim 4, communication, follows from sparsity)
 GAP, RATIO = "gap", "ratio"
 RUNG = ["model", "width", "rounds"]
-COLUMNS = ["row", "rung", "kind", "model", "width", "rounds", "prunable", "runs", "runs_finished", "quantity", "alpha", "sparsity", "baseline",
+COLUMNS = ["row", "rung", "kind", "model", "width", "rounds", "prunable", "runs", "runs_finished", "quantity",
+           "alpha", "sparsity", "baseline",
            "kept", "mean", "std", "n", "ci_lo", "ci_hi", *(f"claim{c}" for c in JUDGED),
            "slope", "slope_lo", "slope_hi", "intercept", "points", "widths", "paper_kept", "predicted",
            "predicted_lo", "predicted_hi", "decades_beyond", "decades_spanned", "unfinished", "implication"]
