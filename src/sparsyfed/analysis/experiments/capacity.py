@@ -112,12 +112,17 @@ def finished(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"runs": frame.groupby("rung").size(), "runs_finished": done.groupby(frame["rung"]).sum()})
 
 
-def unfinished_ladder(frame: pd.DataFrame) -> tuple[int, int, list[str]]:
-    """(unfinished runs, planned runs, names of the rungs with unfinished runs) of the width ladder."""
+def incomplete(frame: pd.DataFrame) -> tuple[int, str]:
+    """(unfinished runs of the width ladder, a clause naming them: 'the width ladder is incomplete: 9 of 54 runs
+    not finished when packed (…)', '' when none)."""
     ladder = frame[frame["kind"] == WIDTH_RUNG]
     counts = finished(ladder)
+    unfinished = int(counts["runs"].sum() - counts["runs_finished"].sum())
+    if not unfinished:
+        return 0, ""
     open_rungs = [r for r in rung_order(ladder) if counts.loc[r, "runs_finished"] < counts.loc[r, "runs"]]
-    return int(counts["runs"].sum() - counts["runs_finished"].sum()), int(counts["runs"].sum()), open_rungs
+    return unfinished, (f"the width ladder is incomplete: {unfinished} of {int(counts['runs'].sum())} runs not "
+                        f"finished when packed ({'; '.join(open_rungs)})")
 
 
 def _of_runs(table: pd.DataFrame, run_dirs) -> pd.DataFrame:
@@ -213,17 +218,11 @@ def _judgement(quantity: Quantity, lo: float, hi: float) -> str:
     return f"a band across the claim's {limit}: the ladder cannot tell whether scale explains the shortfall"
 
 
-def incomplete_text(unfinished: int, planned: int, rungs: list[str]) -> str:
-    """'the width ladder is incomplete: 9 of 54 runs not finished (…)'."""
-    return (f"the width ladder is incomplete: {unfinished} of {planned} runs not finished when packed "
-            f"({'; '.join(rungs)})")
-
-
 def implication(quantity: Quantity, alpha: float, baseline: str, line: Line, widths: int, measured: str = "",
                 incomplete: str = "") -> str:
     """One sentence: the trend, where it puts the paper's scale and how far that extrapolation reaches;
     `measured` names what a rung with another model measured there (e.g. 'resnet18_cifar ×1, 3 rounds: 78×');
-    `incomplete` (`incomplete_text`) says why the line is not carried to the paper's scale."""
+    `incomplete` (`incomplete`'s clause) says why the line is not carried to the paper's scale."""
     x0 = paper_x(quantity)
     pred, lo, hi = line.predict(x0)
     what = quantity.what.replace("baseline", names.method_name(baseline)) if baseline else quantity.what
@@ -275,8 +274,7 @@ def capacity_frame(runs: pd.DataFrame, rounds: pd.DataFrame, layers: pd.DataFram
     pts = points(runs, rounds, layers)
     rows = _rung_rows(frame, pts, rung_claims(runs, rounds, layers)) if len(frame) else []
     ladder, others = pts[pts["kind"] == WIDTH_RUNG], pts[pts["kind"] == MODEL_RUNG]
-    unfinished, planned, open_rungs = unfinished_ladder(frame) if len(frame) else (0, 0, [])
-    incomplete = incomplete_text(unfinished, planned, open_rungs) if unfinished else ""
+    unfinished, why = incomplete(frame)
     for (q, a, b), line in fits(pts).items():
         quantity, x0 = QUANTITIES[q], paper_x(QUANTITIES[q])
         pred, lo, hi = line.predict(x0) if not unfinished else (np.nan, np.nan, np.nan)
@@ -291,7 +289,7 @@ def capacity_frame(runs: pd.DataFrame, rounds: pd.DataFrame, layers: pd.DataFram
                      "paper_kept": 10 ** x0, "predicted": pred, "predicted_lo": lo, "predicted_hi": hi,
                      "decades_beyond": line.beyond(x0), "decades_spanned": line.x_max - line.x_min,
                      "unfinished": unfinished, "implication": implication(quantity, a, b, line, widths, measured,
-                                                                          incomplete)})
+                                                                          why)})
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -329,11 +327,9 @@ def capacity(runs: pd.DataFrame, rounds: pd.DataFrame, layers: pd.DataFrame) -> 
               f"{r['decades_beyond']:.2g} ({r['decades_spanned']:.2g} measured)"] for _, r in fit_rows.iterrows()]
     notes1 = sentences or ["No trend: the ladder needs two widths with SparsyFed beside dense (or a baseline) "
                            f"at {names.sparsity_label(GAP_QUANTITY.sparsity)}."]
-    frame = with_rungs(runs, layers)
-    unfinished, planned, open_rungs = unfinished_ladder(frame) if len(frame) else (0, 0, [])
-    if unfinished and not sentences:
-        text = incomplete_text(unfinished, planned, open_rungs)
-        notes1.append(f"{text[0].upper()}{text[1:]}.")
+    why = incomplete(with_rungs(runs, layers))[1]
+    if why and not sentences:
+        notes1.append(f"{why[0].upper()}{why[1:]}.")
     notes1.append(
         "Slope: least squares of the per-seed values on log10 of the prunable weights kept, (1 − s) × P, over "
         f"every seed of the width rungs, with its {100 * CI_LEVEL:g} % t interval (n − 2 degrees of freedom; seeds "

@@ -103,14 +103,14 @@ def make(tables_dir: str | Path, out_dir: str | Path) -> list[Path]:
         return no_data(out_dir, NAME, "no rung with SparsyFed beside dense or a baseline at the claims' sparsity")
     alphas = names.order_alphas(pts["alpha"])
     fit_lines = capacity.fits(pts)
-    unfinished, planned, open_rungs = capacity.unfinished_ladder(capacity.with_rungs(runs, layers))
+    why = capacity.incomplete(capacity.with_rungs(runs, layers))[1]
     with style.figure(len(alphas), 2, panel_size=(4.2, 3.0), extra_height=0.9) as (fig, axes):
         for i, a in enumerate(alphas):
             gap, ratio = axes[i, 0], axes[i, 1]
             if (pts[(pts["quantity"] == capacity.GAP) & np.isclose(pts["alpha"], a)]).empty:
                 mark_empty(gap, f"α = {names.alpha_label(a)}: no dense − SparsyFed pairs")
             else:
-                _panel(gap, pts, fit_lines, capacity.GAP_QUANTITY, a, not unfinished)
+                _panel(gap, pts, fit_lines, capacity.GAP_QUANTITY, a, not why)
                 for d, x, y in _authors_gap(a):
                     gap.plot([x], [y], marker="*", markersize=10, color=style.dataset_color(d), linestyle="none",
                              label=f"authors: {names.dataset_name(d)}, ResNet-18")
@@ -119,7 +119,7 @@ def make(tables_dir: str | Path, out_dir: str | Path) -> list[Path]:
             if (pts[(pts["quantity"] == capacity.RATIO) & np.isclose(pts["alpha"], a)]).empty:
                 mark_empty(ratio, f"α = {names.alpha_label(a)}: no regrowth pairs")
                 continue
-            _panel(ratio, pts, fit_lines, capacity.RATIO_QUANTITY, a, not unfinished)
+            _panel(ratio, pts, fit_lines, capacity.RATIO_QUANTITY, a, not why)
             baseline = reported.REGROWTH_PLOT_BASELINE
             (blo, bhi), (plo, phi) = (reported.REGROWTH_LOG10[m] for m in (baseline, names.PROPOSED))
             lo, hi = 10 ** (blo - phi), 10 ** (bhi - plo)
@@ -149,9 +149,7 @@ def make(tables_dir: str | Path, out_dir: str | Path) -> list[Path]:
         fig.legend(handles=handles, loc="outside lower center", ncol=3)
         n = pts.groupby(["quantity", "rung", "alpha", "baseline"]).size()
         title = (f"per rung: mean and 95 % t interval over {n_range_note(n)} (ratios: geometric); "
-                 "line: least squares over the width ladder's seeds, dashed beyond the widest rung")
-        if unfinished:
-            title = (f"{capacity.incomplete_text(unfinished, planned, open_rungs)}: the line is not carried\n"
-                     f"{title.split(', dashed')[0]}")
+                 "line: least squares over the width ladder's seeds")
+        title = f"{why}: the line is not carried\n{title}" if why else f"{title}, dashed beyond the widest rung"
         fig.suptitle(title, fontsize=8, color="0.25")
         return style.save(fig, out_dir, NAME)
