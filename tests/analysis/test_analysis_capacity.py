@@ -199,12 +199,33 @@ def test_a_ladder_packed_in_part_is_shown_as_incomplete(tmp_path):
     assert set(rungs.loc["resnet_small ×4, 6 rounds", [f"claim{c}" for c in capacity.JUDGED]]) == {capacity.NOT_RUN}
     assert rungs.loc["resnet_small ×1, 6 rounds", "claim1"] == "contradicted"
     fit = tidy[tidy["row"] == "fit"].set_index(["quantity", "baseline"]).loc[("gap", "")]
-    assert (fit["points"], fit["widths"], fit["unfinished"]) == (5, 2, 7 + 21)
+    assert (fit["points"], fit["widths"], fit["unfinished"]) == (5, 2, 2 + 6)  # dense and SparsyFed at 95 %
     assert fit["slope"] == pytest.approx(GAP_B, abs=1.0) and math.isnan(fit["predicted"])
-    assert "incomplete: 28 of 63 runs not finished" in fit["implication"]
+    assert "incomplete: 8 of 18 dense and SparsyFed runs not finished" in fit["implication"]
     assert "predicts" not in fit["implication"] and "no conclusion is drawn" in fit["implication"]
     write_table("capacity", tmp_path / "tables", tmp_path)
     page = (tmp_path / "capacity.md").read_text()
     assert "| resnet_small ×4, 6 rounds | width | ? | 0 of 21 | not run | not run | not run | not run |" in page
     assert "| resnet_small ×2, 6 rounds | width | 4,000 | 14 of 21 |" in page
+    assert all(p.stat().st_size > 0 for p in make_figure("capacity_trend", tmp_path / "tables", tmp_path))
+
+
+def test_a_line_is_carried_once_the_runs_it_is_fitted_on_have_finished(tmp_path):
+    """Width 4 with dense and SparsyFed finished but Top-K and ZeroFL not: the gap's line is carried to the paper's
+    scale exactly as on the whole ladder, the ratios' lines are not."""
+    ladder = Ladder()
+    for seed in SEEDS:
+        for width in WIDTHS:
+            ladder_rung(ladder, width, seed, methods=("dense", "sparsyfed"))
+            ladder_rung(ladder, width, seed, methods=("topk", "zerofl"), finished=width != 4)
+    ladder.write(tmp_path / "tables")
+    runs, rounds, layers = (pd.read_csv(tmp_path / "tables" / f"{t}.csv") for t in ("runs", "rounds", "layers"))
+    fits = capacity.capacity_frame(runs, rounds, layers).query("row == 'fit'").set_index(["quantity", "baseline"])
+    gap = fits.loc[("gap", "")]
+    x0 = capacity.paper_x(capacity.GAP_QUANTITY)
+    assert gap["unfinished"] == 0 and gap["predicted"] == pytest.approx(GAP_A + GAP_B * x0)
+    assert "predicts" in gap["implication"] and "incomplete" not in gap["implication"]
+    zerofl = fits.loc[("ratio", "zerofl")]
+    assert zerofl["unfinished"] == 3 and math.isnan(zerofl["predicted"])
+    assert "incomplete: 3 of 18 ZeroFL and SparsyFed runs not finished" in zerofl["implication"]
     assert all(p.stat().st_size > 0 for p in make_figure("capacity_trend", tmp_path / "tables", tmp_path))

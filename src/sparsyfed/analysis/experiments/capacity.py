@@ -19,8 +19,9 @@ the 95 % band at the kept weights of the paper's model at the same sparsity (Res
 rungs are shown beside the line, not fitted.
 
 A ladder packed in part (`reference-add --partial`) has runs of status `missing`: each rung counts its finished
-runs, a rung with none is "not run", its claims unjudged, and while any width rung has unfinished runs the line
-is fitted over the finished ones but not carried to the paper's scale (no prediction, no judgement).
+runs, a rung with none is "not run", its claims unjudged, and while any width-rung run a line is fitted on (dense
+or the baseline, and SparsyFed, at its α and sparsity) is unfinished, the line is fitted over the finished ones
+but not carried to the paper's scale (no prediction, no judgement).
 """
 
 from __future__ import annotations
@@ -112,17 +113,29 @@ def finished(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"runs": frame.groupby("rung").size(), "runs_finished": done.groupby(frame["rung"]).sum()})
 
 
-def incomplete(frame: pd.DataFrame) -> tuple[int, str]:
+def incomplete(frame: pd.DataFrame, what: str = "runs") -> tuple[int, str]:
     """(unfinished runs of the width ladder, a clause naming them: 'the width ladder is incomplete: 9 of 54 runs
-    not finished when packed (…)', '' when none)."""
+    not finished when packed (…)', '' when none); `what` names the runs counted."""
     ladder = frame[frame["kind"] == WIDTH_RUNG]
     counts = finished(ladder)
     unfinished = int(counts["runs"].sum() - counts["runs_finished"].sum())
     if not unfinished:
         return 0, ""
     open_rungs = [r for r in rung_order(ladder) if counts.loc[r, "runs_finished"] < counts.loc[r, "runs"]]
-    return unfinished, (f"the width ladder is incomplete: {unfinished} of {int(counts['runs'].sum())} runs not "
+    return unfinished, (f"the width ladder is incomplete: {unfinished} of {int(counts['runs'].sum())} {what} not "
                         f"finished when packed ({'; '.join(open_rungs)})")
+
+
+def line_incomplete(frame: pd.DataFrame, quantity: str, alpha: float, baseline: str) -> tuple[int, str]:
+    """`incomplete` over the runs one line is fitted on: dense (the gap) or the baseline (a ratio), and SparsyFed at
+    the quantity's sparsity, at `alpha`. A line is carried to the paper's scale only when this is (0, '')."""
+    other = names.REFERENCE if quantity == GAP else baseline
+    at_sparsity = np.isclose(frame["sparsity"], QUANTITIES[quantity].sparsity)
+    proposed = (frame["method"] == names.PROPOSED) & at_sparsity
+    compared = (frame["method"] == other) & (at_sparsity | (quantity == GAP))  # dense runs are at sparsity 0
+    needed = np.isclose(frame["alpha"], alpha) & (proposed | compared)
+    methods = f"{'dense' if quantity == GAP else names.method_name(other)} and {names.method_name(names.PROPOSED)} runs"
+    return incomplete(frame[needed], methods)
 
 
 def _of_runs(table: pd.DataFrame, run_dirs) -> pd.DataFrame:
@@ -274,9 +287,9 @@ def capacity_frame(runs: pd.DataFrame, rounds: pd.DataFrame, layers: pd.DataFram
     pts = points(runs, rounds, layers)
     rows = _rung_rows(frame, pts, rung_claims(runs, rounds, layers)) if len(frame) else []
     ladder, others = pts[pts["kind"] == WIDTH_RUNG], pts[pts["kind"] == MODEL_RUNG]
-    unfinished, why = incomplete(frame)
     for (q, a, b), line in fits(pts).items():
         quantity, x0 = QUANTITIES[q], paper_x(QUANTITIES[q])
+        unfinished, why = line_incomplete(frame, q, a, b)
         pred, lo, hi = line.predict(x0) if not unfinished else (np.nan, np.nan, np.nan)
         mine = ladder[(ladder["quantity"] == q) & np.isclose(ladder["alpha"], a) & (ladder["baseline"] == b)]
         widths = mine["rung"].nunique()

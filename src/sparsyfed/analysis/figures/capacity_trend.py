@@ -5,8 +5,8 @@ sparsity against the prunable weights SparsyFed keeps there (log scale); small d
 markers the mean ± 95 % t interval of each rung (circles: the width ladder; diamonds: the length rung,
 trained longer, drawn a little right of the width it shares; squares: another model), the line the
 least-squares fit over the width ladder's seeds with its 95 % band, dashed where it is carried beyond
-the widest rung to ResNet-18's kept weights (vertical dotted line; not carried while the width ladder
-has unfinished runs, as the title then says). Stars: the authors' dense −
+the widest rung to ResNet-18's kept weights (vertical dotted line; not carried while a width-rung run
+the line is fitted on is unfinished, as the title then says). Stars: the authors' dense −
 SparsyFed at the same sparsity and α on ResNet-18 (their datasets). The grey dashed line is claim 1's
 threshold (2 pp). Right: each baseline's regrowth
 over SparsyFed's at claim 2's sparsity (log scale), the same way per baseline (colour), with claim 2's
@@ -60,7 +60,7 @@ def _authors_gap(alpha: float) -> list[tuple[str, float, float]]:
     return out
 
 
-def _panel(ax, pts, fit_lines, quantity: capacity.Quantity, alpha: float, carry: bool) -> None:
+def _panel(ax, pts, fit_lines, quantity: capacity.Quantity, alpha: float, carried: set) -> None:
     mine = pts[(pts["quantity"] == quantity.id) & np.isclose(pts["alpha"], alpha)]
     x0 = capacity.paper_x(quantity)
     for baseline, group in mine.groupby("baseline", sort=False):
@@ -80,7 +80,7 @@ def _panel(ax, pts, fit_lines, quantity: capacity.Quantity, alpha: float, carry:
         if line is None:
             continue
         spans = [(np.linspace(line.x_min, line.x_max, 30), "-")]
-        if carry:
+        if (quantity.id, float(alpha), baseline) in carried:
             spans.append((np.linspace(line.x_max, max(x0, line.x_max), 30), "--"))
         for xs, ls in spans:
             pred = np.array([line.predict(x) for x in xs])
@@ -103,14 +103,16 @@ def make(tables_dir: str | Path, out_dir: str | Path) -> list[Path]:
         return no_data(out_dir, NAME, "no rung with SparsyFed beside dense or a baseline at the claims' sparsity")
     alphas = names.order_alphas(pts["alpha"])
     fit_lines = capacity.fits(pts)
-    why = capacity.incomplete(capacity.with_rungs(runs, layers))[1]
+    frame = capacity.with_rungs(runs, layers)
+    carried = {key for key in fit_lines if not capacity.line_incomplete(frame, *key)[0]}
+    why = capacity.incomplete(frame)[1]
     with style.figure(len(alphas), 2, panel_size=(4.2, 3.0), extra_height=0.9) as (fig, axes):
         for i, a in enumerate(alphas):
             gap, ratio = axes[i, 0], axes[i, 1]
             if (pts[(pts["quantity"] == capacity.GAP) & np.isclose(pts["alpha"], a)]).empty:
                 mark_empty(gap, f"α = {names.alpha_label(a)}: no dense − SparsyFed pairs")
             else:
-                _panel(gap, pts, fit_lines, capacity.GAP_QUANTITY, a, not why)
+                _panel(gap, pts, fit_lines, capacity.GAP_QUANTITY, a, carried)
                 for d, x, y in _authors_gap(a):
                     gap.plot([x], [y], marker="*", markersize=10, color=style.dataset_color(d), linestyle="none",
                              label=f"authors: {names.dataset_name(d)}, ResNet-18")
@@ -119,7 +121,7 @@ def make(tables_dir: str | Path, out_dir: str | Path) -> list[Path]:
             if (pts[(pts["quantity"] == capacity.RATIO) & np.isclose(pts["alpha"], a)]).empty:
                 mark_empty(ratio, f"α = {names.alpha_label(a)}: no regrowth pairs")
                 continue
-            _panel(ratio, pts, fit_lines, capacity.RATIO_QUANTITY, a, not why)
+            _panel(ratio, pts, fit_lines, capacity.RATIO_QUANTITY, a, carried)
             baseline = reported.REGROWTH_PLOT_BASELINE
             (blo, bhi), (plo, phi) = (reported.REGROWTH_LOG10[m] for m in (baseline, names.PROPOSED))
             lo, hi = 10 ** (blo - phi), 10 ** (bhi - plo)
@@ -150,6 +152,12 @@ def make(tables_dir: str | Path, out_dir: str | Path) -> list[Path]:
         n = pts.groupby(["quantity", "rung", "alpha", "baseline"]).size()
         title = (f"per rung: mean and 95 % t interval over {n_range_note(n)} (ratios: geometric); "
                  "line: least squares over the width ladder's seeds")
-        title = f"{why}: the line is not carried\n{title}" if why else f"{title}, dashed beyond the widest rung"
+        if len(carried) == len(fit_lines):
+            title = f"{title}, dashed beyond the widest rung"
+        elif carried:
+            title = (f"{why}\na line is dashed beyond the widest rung only once every run it is fitted on "
+                     f"finished\n{title}")
+        else:
+            title = f"{why}: no line is carried\n{title}"
         fig.suptitle(title, fontsize=8, color="0.25")
         return style.save(fig, out_dir, NAME)
